@@ -1,0 +1,207 @@
+#include "core/disk_writer.hpp"
+
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+namespace octopus::core {
+
+using Clock = std::chrono::steady_clock;
+
+bool parse_fsync_policy(const std::string& text, FsyncPolicy& out) {
+    if (text == "always") {
+        out = FsyncPolicy::always;
+    } else if (text == "interval") {
+        out = FsyncPolicy::interval;
+    } else if (text == "never") {
+        out = FsyncPolicy::never;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+DiskWriter::DiskWriter(WriterOptions options, Metrics& metrics, DurableFn on_durable)
+    : options_(options), metrics_(metrics), on_durable_(std::move(on_durable)) {}
+
+DiskWriter::~DiskWriter() {
+    stop();
+}
+
+void DiskWriter::start() {
+    last_sync_ = last_checkpoint_ = Clock::now();
+    thread_ = std::thread([this] { run(); });
+}
+
+void DiskWriter::submit(std::vector<WriteItem> items) {
+    {
+        std::lock_guard lk(mu_);
+        if (queue_.empty()) {
+            queue_ = std::move(items);
+        } else {
+            queue_.insert(queue_.end(), std::make_move_iterator(items.begin()),
+                          std::make_move_iterator(items.end()));
+        }
+    }
+    cv_.notify_one();
+}
+
+void DiskWriter::stop() {
+    {
+        std::lock_guard lk(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+void DiskWriter::run() {
+    std::vector<WriteItem> batch;
+    for (;;) {
+        {
+            std::unique_lock lk(mu_);
+            auto wake =
+                Clock::now() + std::min(options_.fsync_interval, options_.checkpoint_interval);
+            cv_.wait_until(lk, wake, [&] { return !queue_.empty() || stopping_; });
+            batch.swap(queue_);
+            if (batch.empty() && stopping_) break;
+        }
+        if (!batch.empty()) write_batch(batch);
+        batch.clear();
+        if (options_.policy == FsyncPolicy::interval &&
+            Clock::now() - last_sync_ >= options_.fsync_interval) {
+            sync_dirty(false);
+        }
+        if (Clock::now() - last_checkpoint_ >= options_.checkpoint_interval) checkpoint_dirty();
+    }
+    sync_dirty(true);
+    checkpoint_dirty();
+}
+
+void DiskWriter::write_batch(std::vector<WriteItem>& batch) {
+    // Group the batch by target file, keeping each file's lines in arrival order.
+    std::vector<std::pair<RecordFile*, std::vector<const StoredSnapshot*>>> groups;
+    std::uint64_t max_hub_seq = 0;
+    for (auto& item : batch) {
+        RecordFile* file = nullptr;
+        while (!file) {
+            try {
+                file = &item.workspace->file(item.snapshot->month);
+            } catch (const std::exception& e) {
+                bump(metrics_.disk_write_errors);
+                spdlog::error("disk writer: {} (retrying)", e.what());
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            }
+        }
+        if (std::find(touched_.begin(), touched_.end(), item.workspace) == touched_.end()) {
+            touched_.push_back(item.workspace);
+        }
+        auto g =
+            std::find_if(groups.begin(), groups.end(), [&](auto& p) { return p.first == file; });
+        if (g == groups.end()) {
+            groups.emplace_back(file, std::vector<const StoredSnapshot*>{});
+            g = groups.end() - 1;
+        }
+        g->second.push_back(item.snapshot.get());
+        max_hub_seq = std::max(max_hub_seq, item.snapshot->hub_seq);
+    }
+    for (auto& [file, lines] : groups) {
+        for (int attempt = 0; !write_file(*file, lines); ++attempt) {
+            std::this_thread::sleep_for(
+                std::chrono::milliseconds(std::min(2000, 50 << std::min(attempt, 5))));
+        }
+    }
+    if (options_.policy == FsyncPolicy::always) {
+        for (auto& [file, lines] : groups) {
+            ::fdatasync(file->fd);
+            file->needs_sync = false;
+            bump(metrics_.fsyncs);
+        }
+    }
+    bump(metrics_.disk_write_batches);
+    on_durable_(max_hub_seq);
+}
+
+bool DiskWriter::write_file(RecordFile& file, std::vector<const StoredSnapshot*>& lines) {
+    std::vector<iovec> iov;
+    iov.reserve(lines.size());
+    std::uint64_t total = 0;
+    for (const auto* s : lines) {
+        iov.push_back({const_cast<char*>(s->line.data()), s->line.size()});
+        total += s->line.size();
+    }
+    std::uint64_t written = 0;
+    std::size_t first = 0;
+    while (first < iov.size()) {
+        int count = static_cast<int>(std::min<std::size_t>(iov.size() - first, IOV_MAX));
+        ssize_t n = ::writev(file.fd, iov.data() + first, count);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            bump(metrics_.disk_write_errors);
+            spdlog::error("disk writer: write to {} failed: {} (retrying)", file.relative,
+                          std::strerror(errno));
+            // Cut back any partial line so the file stays a sequence of whole envelopes.
+            if (::ftruncate(file.fd, static_cast<off_t>(file.size)) != 0) {
+                spdlog::error("disk writer: truncate {} failed: {}", file.relative,
+                              std::strerror(errno));
+            }
+            return false;
+        }
+        written += static_cast<std::uint64_t>(n);
+        auto left = static_cast<std::size_t>(n);
+        while (first < iov.size() && left >= iov[first].iov_len) left -= iov[first++].iov_len;
+        if (left > 0) {
+            iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+            iov[first].iov_len -= left;
+        }
+    }
+    file.size += total;
+    file.records += lines.size();
+    for (const auto* s : lines) {
+        file.max_seq = std::max(file.max_seq, s->seq);
+        file.max_hub_seq = std::max(file.max_hub_seq, s->hub_seq);
+    }
+    file.needs_sync = true;
+    file.needs_checkpoint = true;
+    bump(metrics_.disk_bytes_written, written);
+    return true;
+}
+
+void DiskWriter::sync_dirty(bool all) {
+    for (Workspace* ws : touched_) {
+        for (auto& [month, f] : ws->files()) {
+            if (f.fd >= 0 && f.needs_sync && (all || options_.policy != FsyncPolicy::never)) {
+                ::fdatasync(f.fd);
+                f.needs_sync = false;
+                bump(metrics_.fsyncs);
+            }
+        }
+    }
+    last_sync_ = Clock::now();
+}
+
+void DiskWriter::checkpoint_dirty() {
+    for (Workspace* ws : touched_) {
+        std::vector<Checkpoint> cps;
+        for (auto& [month, f] : ws->files()) {
+            if (!f.needs_checkpoint) continue;
+            cps.push_back(f.checkpoint());
+            f.needs_checkpoint = false;
+        }
+        if (cps.empty()) continue;
+        try {
+            ws->state().save_checkpoints(cps);
+            bump(metrics_.checkpoints_saved);
+        } catch (const std::exception& e) {
+            spdlog::warn("checkpoint for {} not saved: {}", ws->crab(), e.what());
+        }
+    }
+    last_checkpoint_ = Clock::now();
+}
+
+}  // namespace octopus::core

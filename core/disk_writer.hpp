@@ -1,0 +1,77 @@
+// The disk writer: one thread that owns every workspace file after start-up. The network
+// thread hands it accepted snapshots; it appends them with group commit (everything queued
+// since the last round shares one writev per file and, under fsync=always, one fdatasync per
+// file), then reports "durable up to hub_seq H" through the on_durable callback, from its own
+// thread. It must never call back before the durability the policy promises:
+//   always   - after fdatasync          interval - after write(); fdatasync every N ms
+//   never    - after write(); the kernel decides when it reaches the disk
+// A failed write is cut back to the last good offset and retried with backoff; nothing is
+// acknowledged until it succeeds.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/metrics.hpp"
+#include "core/stored_snapshot.hpp"
+#include "core/workspace.hpp"
+
+namespace octopus::core {
+
+enum class FsyncPolicy { always, interval, never };
+
+bool parse_fsync_policy(const std::string& text, FsyncPolicy& out);
+
+struct WriterOptions {
+    FsyncPolicy policy = FsyncPolicy::always;
+    std::chrono::milliseconds fsync_interval{100};
+    std::chrono::milliseconds checkpoint_interval{1000};
+};
+
+struct WriteItem {
+    Workspace* workspace;
+    SnapshotPtr snapshot;
+};
+
+class DiskWriter {
+  public:
+    using DurableFn = std::function<void(std::uint64_t hub_seq)>;
+
+    DiskWriter(WriterOptions options, Metrics& metrics, DurableFn on_durable);
+    ~DiskWriter();
+    DiskWriter(const DiskWriter&) = delete;
+    DiskWriter& operator=(const DiskWriter&) = delete;
+
+    void start();
+    // Any thread. Items keep their order.
+    void submit(std::vector<WriteItem> items);
+    // Writes what is queued, syncs and checkpoints everything, joins the thread.
+    void stop();
+
+  private:
+    void run();
+    void write_batch(std::vector<WriteItem>& batch);
+    bool write_file(RecordFile& file, std::vector<const StoredSnapshot*>& lines);
+    void sync_dirty(bool all);
+    void checkpoint_dirty();
+
+    WriterOptions options_;
+    Metrics& metrics_;
+    DurableFn on_durable_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::vector<WriteItem> queue_;
+    bool stopping_ = false;
+    std::thread thread_;
+    std::vector<Workspace*> touched_;  // writer thread only: workspaces with unsynced/unsaved state
+    std::chrono::steady_clock::time_point last_sync_;
+    std::chrono::steady_clock::time_point last_checkpoint_;
+};
+
+}  // namespace octopus::core

@@ -1,0 +1,273 @@
+#include "core/hub.hpp"
+
+#include <spdlog/spdlog.h>
+#include <algorithm>
+
+#include "core/month.hpp"
+#include "core/recovery.hpp"
+#include "protocol/envelope.hpp"
+#include "protocol/names.hpp"
+
+namespace octopus::core {
+
+namespace fs = std::filesystem;
+using protocol::Error;
+using protocol::ErrorCode;
+
+struct Hub::CrabState {
+    CrabState(std::string n, fs::path root, std::size_t ring_size)
+        : name(std::move(n)), workspace(std::move(root), name), ring(ring_size) {}
+
+    std::string name;
+    Workspace workspace;
+    RingBuffer<SnapshotPtr> ring;
+    std::shared_ptr<CrabLink> link;  // set while online
+    std::uint64_t accepted_seq = 0;
+    std::uint64_t durable_seq = 0;
+    std::uint64_t last_hub_seq = 0;
+    std::int64_t last_received_at_us = 0;
+    std::uint64_t stored = 0;
+    std::uint64_t accepted = 0;
+    std::uint64_t duplicates = 0;
+    std::uint64_t rejected = 0;
+};
+
+Hub::Hub(HubOptions options, Executor& executor, DiskWriter& writer, Metrics& metrics,
+         const Clock& clock)
+    : options_(std::move(options)),
+      executor_(executor),
+      writer_(writer),
+      metrics_(metrics),
+      clock_(clock) {}
+
+Hub::~Hub() {
+    *alive_ = false;
+}
+
+std::size_t Hub::buffer_size(const std::string& name) const {
+    auto it = options_.buffer_overrides.find(name);
+    return it != options_.buffer_overrides.end() ? it->second : options_.buffer_size;
+}
+
+void Hub::recover(protocol::Decoder& decoder) {
+    fs::create_directories(options_.data_dir);
+    for (const auto& entry : fs::directory_iterator(options_.data_dir)) {
+        auto name = entry.path().filename().string();
+        if (!entry.is_directory() || !protocol::is_valid_crab_name(name)) continue;
+        CrabState& c = state_for(name);
+        auto r = recover_workspace(c.workspace, decoder, c.ring.capacity(), false);
+        for (auto& s : r.newest) c.ring.push(s);
+        c.accepted_seq = c.durable_seq = r.max_seq;
+        c.last_hub_seq = r.max_hub_seq;
+        c.stored = r.records;
+        c.last_received_at_us = r.last_received_at_us;
+        hub_seq_ = std::max(hub_seq_, r.max_hub_seq);
+        spdlog::info(
+            "recovered {}: {} records, last seq {}, last hub_seq {}, {} torn bytes cut, "
+            "{} bad lines, {} bytes scanned",
+            name, r.records, r.max_seq, r.max_hub_seq, r.torn_bytes, r.bad_lines, r.scanned_bytes);
+    }
+}
+
+Hub::CrabState& Hub::state_for(const std::string& name) {
+    auto it = crabs_.find(name);
+    if (it == crabs_.end()) {
+        it = crabs_
+                 .emplace(name, std::make_unique<CrabState>(name, options_.data_dir / name,
+                                                            buffer_size(name)))
+                 .first;
+    }
+    return *it->second;
+}
+
+const Hub::CrabState* Hub::find(const std::string& name) const {
+    auto it = crabs_.find(name);
+    return it == crabs_.end() ? nullptr : it->second.get();
+}
+
+protocol::Result<bool> Hub::register_crab(const std::string& name, std::shared_ptr<CrabLink> link) {
+    if (!protocol::is_valid_crab_name(name)) {
+        return Error{ErrorCode::bad_name, "crab name must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"};
+    }
+    CrabState& c = state_for(name);
+    if (c.link) {
+        return Error{ErrorCode::duplicate_crab, "crab \"" + name + "\" is already connected"};
+    }
+    c.link = std::move(link);
+    return true;
+}
+
+void Hub::unregister_crab(const std::string& name, const CrabLink* link) {
+    auto it = crabs_.find(name);
+    if (it != crabs_.end() && it->second->link.get() == link) it->second->link.reset();
+}
+
+std::optional<std::uint64_t> Hub::durable_seq(const std::string& name) const {
+    const CrabState* c = find(name);
+    if (!c || c->durable_seq == 0) return std::nullopt;
+    return c->durable_seq;
+}
+
+SnapshotPtr Hub::accept(CrabState& c, protocol::Snapshot& snap, std::uint64_t seq) {
+    auto s = std::make_shared<StoredSnapshot>();
+    s->hub_seq = ++hub_seq_;
+    s->seq = seq;
+    s->received_at_us = clock_.now_us();
+    s->month = month_partition(snap.timestamp_raw.empty() ? std::nullopt
+                                                          : std::optional<double>(snap.timestamp));
+    s->line.reserve(snap.values_json.size() + snap.tags_json.size() + c.name.size() + 128);
+    protocol::append_envelope_line(s->line, {s->hub_seq, c.name, seq, s->received_at_us}, snap);
+    c.ring.push(s);
+    c.accepted_seq = seq;
+    c.last_hub_seq = s->hub_seq;
+    c.last_received_at_us = s->received_at_us;
+    ++c.stored;
+    ++c.accepted;
+    return s;
+}
+
+void Hub::ingest(const std::string& name, std::vector<protocol::Snapshot>& items, AckFn on_ack) {
+    auto since = std::chrono::steady_clock::now();
+    CrabState& c = state_for(name);
+    std::vector<WriteItem> writes;
+    writes.reserve(items.size());
+    std::uint64_t max_seq = 0;
+    for (auto& snap : items) {
+        std::uint64_t seq = snap.seq.value_or(c.accepted_seq + 1);
+        max_seq = std::max(max_seq, seq);
+        if (seq <= c.accepted_seq) {
+            ++c.duplicates;
+            bump(metrics_.snapshots_duplicate);
+            continue;
+        }
+        auto stored = accept(c, snap, seq);
+        writes.push_back({&c.workspace, stored});
+        if (!snap.reply_to.empty()) {
+            auto pending = collects_.find(snap.reply_to);
+            if (pending != collects_.end() && pending->second.crab == name) {
+                auto done = std::move(pending->second.done);
+                collects_.erase(pending);
+                done(stored);
+            }
+        }
+    }
+    bump(metrics_.snapshots_accepted, writes.size());
+    if (!writes.empty()) writer_.submit(std::move(writes));
+    AckWaiter w{c.last_hub_seq, &c, max_seq, std::move(on_ack), since};
+    if (max_seq <= c.durable_seq) {
+        fire(w);
+    } else {
+        waiters_.push_back(std::move(w));
+    }
+}
+
+void Hub::count_rejected(const std::string& name) {
+    auto it = crabs_.find(name);
+    if (it != crabs_.end()) ++it->second->rejected;
+}
+
+void Hub::fire(AckWaiter& w) {
+    w.crab->durable_seq = std::max(w.crab->durable_seq, w.seq);
+    metrics_.ack_latency.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - w.since).count());
+    if (w.on_ack) w.on_ack(w.crab->durable_seq);
+}
+
+void Hub::on_durable(std::uint64_t hub_seq) {
+    while (!waiters_.empty() && waiters_.front().hub_seq <= hub_seq) {
+        AckWaiter w = std::move(waiters_.front());
+        waiters_.pop_front();
+        fire(w);
+    }
+}
+
+protocol::Result<std::vector<SnapshotPtr>> Hub::get_buffer(const std::string& name) const {
+    const CrabState* c = find(name);
+    if (!c) return Error{ErrorCode::unknown_crab, "no crab named \"" + name + "\""};
+    return c->ring.items();
+}
+
+CrabInfo Hub::info(const CrabState& c) const {
+    CrabInfo i;
+    i.name = c.name;
+    i.online = c.link != nullptr;
+    if (c.accepted_seq) i.seq = c.accepted_seq;
+    if (c.durable_seq) i.durable_seq = c.durable_seq;
+    i.last_hub_seq = c.last_hub_seq;
+    i.last_received_at_us = c.last_received_at_us;
+    i.buffered = c.ring.size();
+    i.buffer_size = c.ring.capacity();
+    i.stored = c.stored;
+    i.accepted = c.accepted;
+    i.duplicates = c.duplicates;
+    i.rejected = c.rejected;
+    return i;
+}
+
+std::vector<CrabInfo> Hub::crabs() const {
+    std::vector<CrabInfo> out;
+    out.reserve(crabs_.size());
+    for (const auto& [name, c] : crabs_) out.push_back(info(*c));
+    std::sort(out.begin(), out.end(),
+              [](const CrabInfo& a, const CrabInfo& b) { return a.name < b.name; });
+    return out;
+}
+
+std::optional<CrabInfo> Hub::crab(const std::string& name) const {
+    const CrabState* c = find(name);
+    if (!c) return std::nullopt;
+    return info(*c);
+}
+
+void Hub::collect_once(const std::string& name, std::chrono::milliseconds timeout, CollectFn done) {
+    const CrabState* c = find(name);
+    if (!c) return done(Error{ErrorCode::unknown_crab, "no crab named \"" + name + "\""});
+    if (!c->link) return done(Error{ErrorCode::crab_offline, "crab \"" + name + "\" is offline"});
+    std::string id = "c" + std::to_string(++next_request_);
+    collects_.emplace(id, PendingCollect{name, std::move(done)});
+    c->link->request_snapshot(id);
+    std::weak_ptr<bool> alive = alive_;
+    executor_.post_after(timeout, [this, alive, id, name, timeout] {
+        if (alive.expired()) return;
+        auto it = collects_.find(id);
+        if (it == collects_.end()) return;
+        auto fn = std::move(it->second.done);
+        collects_.erase(it);
+        fn(Error{ErrorCode::timeout, "crab \"" + name + "\" did not answer within " +
+                                         std::to_string(timeout.count()) + " ms"});
+    });
+}
+
+void Hub::collect_all(std::chrono::milliseconds timeout,
+                      std::function<void(CollectAllResult)> done) {
+    struct Gather {
+        CollectAllResult result;
+        std::size_t outstanding = 0;
+        std::function<void(CollectAllResult)> done;
+    };
+    auto g = std::make_shared<Gather>();
+    g->done = std::move(done);
+    std::vector<std::string> online;
+    for (const auto& [name, c] : crabs_) {
+        if (c->link) online.push_back(name);
+    }
+    std::sort(online.begin(), online.end());
+    g->outstanding = online.size();
+    if (online.empty()) return g->done(std::move(g->result));
+    for (const auto& name : online) {
+        collect_once(name, timeout, [g, name](protocol::Result<SnapshotPtr> r) {
+            if (r) {
+                g->result.snapshots.push_back(r.value());
+            } else {
+                g->result.missing.emplace_back(name, r.error());
+            }
+            if (--g->outstanding == 0) g->done(std::move(g->result));
+        });
+    }
+}
+
+void Hub::end_runs() {
+    for (auto& [name, c] : crabs_) c->workspace.end_run(c->accepted);
+}
+
+}  // namespace octopus::core

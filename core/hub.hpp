@@ -1,0 +1,133 @@
+// The hub: crab registry, global order (hub_seq), per-crab ring buffers, durable acks and
+// polling. Single-threaded: every method runs on the executor's thread; the only other thread
+// is the disk writer, reached through DiskWriter::submit and back through on_durable().
+// Invariants: hub_seq never goes backward, even across restarts (it resumes above the highest
+// stored one); a seq is stored at most once per crab; an ack callback never runs before the
+// snapshots it covers are durable under the writer's fsync policy. The hub knows no sockets.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/crab_link.hpp"
+#include "core/disk_writer.hpp"
+#include "core/executor.hpp"
+#include "core/metrics.hpp"
+#include "core/ring_buffer.hpp"
+#include "core/stored_snapshot.hpp"
+#include "core/workspace.hpp"
+#include "protocol/decoder.hpp"
+#include "protocol/messages.hpp"
+#include "protocol/result.hpp"
+
+namespace octopus::core {
+
+struct HubOptions {
+    std::filesystem::path data_dir = "data";
+    std::size_t buffer_size = 100;
+    std::map<std::string, std::size_t> buffer_overrides;  // per crab name
+};
+
+struct CrabInfo {
+    std::string name;
+    bool online = false;
+    std::optional<std::uint64_t> seq;          // highest accepted seq
+    std::optional<std::uint64_t> durable_seq;  // highest seq known durable
+    std::uint64_t last_hub_seq = 0;
+    std::int64_t last_received_at_us = 0;
+    std::size_t buffered = 0;
+    std::size_t buffer_size = 0;
+    std::uint64_t stored = 0;      // records in the workspace
+    std::uint64_t accepted = 0;    // this run
+    std::uint64_t duplicates = 0;  // this run
+    std::uint64_t rejected = 0;    // this run
+};
+
+using AckFn = std::function<void(std::uint64_t seq)>;
+using CollectFn = std::function<void(protocol::Result<SnapshotPtr>)>;
+struct CollectAllResult {
+    std::vector<SnapshotPtr> snapshots;
+    std::vector<std::pair<std::string, protocol::Error>> missing;
+};
+
+class Hub {
+  public:
+    Hub(HubOptions options, Executor& executor, DiskWriter& writer, Metrics& metrics,
+        const Clock& clock);
+    ~Hub();
+
+    // Start-up, before serving: loads every workspace under the data dir.
+    void recover(protocol::Decoder& decoder);
+
+    // Registry. A name held by a live link is refused with duplicate_crab.
+    protocol::Result<bool> register_crab(const std::string& name, std::shared_ptr<CrabLink> link);
+    void unregister_crab(const std::string& name, const CrabLink* link);
+    std::optional<std::uint64_t> durable_seq(const std::string& name) const;
+    std::size_t buffer_size(const std::string& name) const;
+
+    // Accepts snapshots from `name` (registered or not: HTTP pushes register lazily). Resent
+    // seqs are counted and acknowledged, not stored. on_ack(S) runs once, when every snapshot
+    // of this call is durable, with S the crab's highest durable seq.
+    void ingest(const std::string& name, std::vector<protocol::Snapshot>& items, AckFn on_ack);
+    void count_rejected(const std::string& name);
+
+    // Reads.
+    protocol::Result<std::vector<SnapshotPtr>> get_buffer(const std::string& name) const;
+    std::vector<CrabInfo> crabs() const;
+    std::optional<CrabInfo> crab(const std::string& name) const;
+    std::uint64_t hub_seq() const { return hub_seq_; }
+
+    // Polling: ask a live crab for a fresh snapshot.
+    void collect_once(const std::string& name, std::chrono::milliseconds timeout, CollectFn done);
+    void collect_all(std::chrono::milliseconds timeout, std::function<void(CollectAllResult)> done);
+
+    // The writer reports that everything up to hub_seq is durable (called on this thread).
+    void on_durable(std::uint64_t hub_seq);
+
+    // Run bookkeeping in each workspace's state.db.
+    void end_runs();
+
+  private:
+    struct CrabState;
+    struct AckWaiter {
+        std::uint64_t hub_seq;
+        CrabState* crab;
+        std::uint64_t seq;
+        AckFn on_ack;
+        std::chrono::steady_clock::time_point since;
+    };
+    struct PendingCollect {
+        std::string crab;
+        CollectFn done;
+    };
+
+    CrabState& state_for(const std::string& name);
+    const CrabState* find(const std::string& name) const;
+    SnapshotPtr accept(CrabState& c, protocol::Snapshot& snap, std::uint64_t seq);
+    void fire(AckWaiter& w);
+    CrabInfo info(const CrabState& c) const;
+
+    HubOptions options_;
+    Executor& executor_;
+    DiskWriter& writer_;
+    Metrics& metrics_;
+    const Clock& clock_;
+    std::uint64_t hub_seq_ = 0;
+    std::unordered_map<std::string, std::unique_ptr<CrabState>> crabs_;
+    std::deque<AckWaiter> waiters_;
+    std::unordered_map<std::string, PendingCollect> collects_;
+    std::uint64_t next_request_ = 0;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace octopus::core

@@ -1,0 +1,96 @@
+#include "core/metrics.hpp"
+
+#include <cstdio>
+
+namespace octopus::core {
+
+namespace {
+void line(std::string& out, const std::string& name, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " %.17g\n", v);
+    out += name;
+    out += buf;
+}
+
+void metric(std::string& out, const char* name, const char* type, const char* help,
+            const Counter& c) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+    line(out, name, static_cast<double>(c.load(std::memory_order_relaxed)));
+}
+}  // namespace
+
+void LatencyHistogram::observe(double seconds) {
+    std::size_t i = 0;
+    while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+    buckets_[i].fetch_add(1, std::memory_order_relaxed);
+    count_.fetch_add(1, std::memory_order_relaxed);
+    double cur = sum_.load(std::memory_order_relaxed);
+    while (!sum_.compare_exchange_weak(cur, cur + seconds, std::memory_order_relaxed)) {
+    }
+}
+
+void LatencyHistogram::render(std::string& out, const char* name, const char* help) const {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " histogram\n";
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i <= kBounds.size(); ++i) {
+        cumulative += buckets_[i].load(std::memory_order_relaxed);
+        char le[32];
+        if (i < kBounds.size()) {
+            std::snprintf(le, sizeof le, "%g", kBounds[i]);
+        } else {
+            std::snprintf(le, sizeof le, "+Inf");
+        }
+        line(out, std::string(name) + "_bucket{le=\"" + le + "\"}",
+             static_cast<double>(cumulative));
+    }
+    line(out, std::string(name) + "_sum", sum_.load(std::memory_order_relaxed));
+    line(out, std::string(name) + "_count",
+         static_cast<double>(count_.load(std::memory_order_relaxed)));
+}
+
+std::string Metrics::render(const std::vector<std::pair<std::string, double>>& gauges) const {
+    std::string out;
+    metric(out, "octopus_connections_open", "gauge", "Live TCP connections.", connections_open);
+    metric(out, "octopus_connections_total", "counter", "Accepted TCP connections.",
+           connections_total);
+    metric(out, "octopus_connections_refused_total", "counter",
+           "Connections refused because max_connections was reached.", connections_refused);
+    metric(out, "octopus_crab_sessions_open", "gauge", "Crab WebSocket sessions past hello.",
+           crab_sessions_open);
+    metric(out, "octopus_frames_received_total", "counter", "WebSocket frames received from crabs.",
+           frames_received);
+    metric(out, "octopus_bytes_received_total", "counter", "Payload bytes received from crabs.",
+           bytes_received);
+    metric(out, "octopus_snapshots_accepted_total", "counter", "Snapshots accepted and stored.",
+           snapshots_accepted);
+    metric(out, "octopus_snapshots_duplicate_total", "counter",
+           "Resent snapshots (seq already stored): acknowledged, not stored again.",
+           snapshots_duplicate);
+    metric(out, "octopus_http_requests_total", "counter", "HTTP requests served.", http_requests);
+    metric(out, "octopus_disk_bytes_written_total", "counter",
+           "Envelope bytes appended to workspaces.", disk_bytes_written);
+    metric(out, "octopus_disk_write_batches_total", "counter", "Group-commit batches written.",
+           disk_write_batches);
+    metric(out, "octopus_disk_write_errors_total", "counter", "Failed workspace writes (retried).",
+           disk_write_errors);
+    metric(out, "octopus_fsyncs_total", "counter", "fdatasync calls on workspace files.", fsyncs);
+    metric(out, "octopus_checkpoints_saved_total", "counter", "state.db checkpoint transactions.",
+           checkpoints_saved);
+    out +=
+        "# HELP octopus_errors_total Refusals and errors sent, by code.\n"
+        "# TYPE octopus_errors_total counter\n";
+    for (std::size_t i = 0; i < protocol::error_code_count; ++i) {
+        auto code = protocol::to_string(static_cast<protocol::ErrorCode>(i));
+        line(out, "octopus_errors_total{code=\"" + std::string(code) + "\"}",
+             static_cast<double>(errors[i].load(std::memory_order_relaxed)));
+    }
+    ack_latency.render(out, "octopus_ack_latency_seconds",
+                       "From receiving a snapshot frame to its ack being due (durable).");
+    for (const auto& [name, value] : gauges) {
+        out += "# TYPE " + name + " gauge\n";
+        line(out, name, value);
+    }
+    return out;
+}
+
+}  // namespace octopus::core

@@ -1,0 +1,216 @@
+#include "core/workspace.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace octopus::core {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::runtime_error sys_error(const std::string& what, const fs::path& p) {
+    return std::runtime_error(what + " " + p.string() + ": " + std::strerror(errno));
+}
+
+std::int64_t now_us() {
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Creates `dir` (and parents); fsyncs the parent of each directory it created.
+void make_dirs(const fs::path& dir) {
+    if (fs::exists(dir)) return;
+    make_dirs(dir.parent_path());
+    fs::create_directory(dir);
+    sync_directory(dir.parent_path());
+}
+}  // namespace
+
+void sync_directory(const fs::path& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    ::fsync(fd);
+    ::close(fd);
+}
+
+std::string month_of(const fs::path& file) {
+    auto parent = file.parent_path().filename().string();
+    if (parent.rfind("month=", 0) == 0) return parent.substr(6);
+    return "unknown";
+}
+
+Workspace::Workspace(fs::path root, std::string crab)
+    : root_(std::move(root)), crab_(std::move(crab)) {}
+
+Workspace::~Workspace() {
+    close_files();
+}
+
+void Workspace::open() {
+    if (state_) return;
+    make_dirs(root_ / "records");
+    make_dirs(root_ / "manifests");
+    make_dirs(root_ / "objects");
+    lock_ = std::make_unique<FileLock>(root_ / ".lock");
+    state_ = std::make_unique<StateDb>(root_ / "state.db");
+    run_id_ = state_->begin_run(now_us(), static_cast<long>(::getpid()));
+}
+
+void Workspace::end_run(std::uint64_t snapshots) {
+    if (state_) state_->end_run(run_id_, now_us(), snapshots);
+}
+
+std::string Workspace::relative_path(const std::string& month) {
+    return "records/month=" + month + "/detail.jsonl";
+}
+
+RecordFile& Workspace::file(const std::string& month) {
+    auto [it, inserted] = files_.try_emplace(month);
+    RecordFile& f = it->second;
+    if (inserted) f.relative = relative_path(month);
+    if (f.fd < 0) open_fd(f);
+    return f;
+}
+
+void Workspace::open_fd(RecordFile& f) {
+    open();
+    fs::path path = root_ / f.relative;
+    bool created = !fs::exists(path);
+    make_dirs(path.parent_path());
+    f.fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (f.fd < 0) throw sys_error("cannot open", path);
+    struct stat st {};
+    ::fstat(f.fd, &st);
+    f.size = static_cast<std::uint64_t>(st.st_size);
+    if (created) sync_directory(path.parent_path());
+}
+
+std::vector<fs::path> Workspace::record_files() const {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    fs::path records = root_ / "records";
+    if (!fs::exists(records)) return out;
+    for (auto it = fs::recursive_directory_iterator(records, ec); !ec && it != fs::end(it);
+         it.increment(ec)) {
+        if (it->is_regular_file() && it->path().extension() == ".jsonl") out.push_back(it->path());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::uint64_t Workspace::cut_torn_tail(const fs::path& file) {
+    int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) throw sys_error("cannot open", file);
+    struct stat st {};
+    ::fstat(fd, &st);
+    auto size = static_cast<std::uint64_t>(st.st_size);
+    // Find the last newline by reading backwards in blocks.
+    std::uint64_t keep = 0;
+    std::string block;
+    for (std::uint64_t end = size; end > 0;) {
+        std::uint64_t start = end > 65536 ? end - 65536 : 0;
+        block.resize(end - start);
+        if (::pread(fd, block.data(), block.size(), static_cast<off_t>(start)) !=
+            static_cast<ssize_t>(block.size())) {
+            ::close(fd);
+            throw sys_error("cannot read", file);
+        }
+        auto nl = block.rfind('\n');
+        if (nl != std::string::npos) {
+            keep = start + nl + 1;
+            break;
+        }
+        end = start;
+    }
+    std::uint64_t cut = size - keep;
+    if (cut > 0) {
+        std::string tail(cut, '\0');
+        ::pread(fd, tail.data(), cut, static_cast<off_t>(keep));
+        std::ofstream aside(root_ / "manifests" / "torn.jsonl", std::ios::app | std::ios::binary);
+        aside << "{\"file\":\"" << fs::relative(file, root_).string() << "\",\"offset\":" << keep
+              << ",\"bytes\":" << cut << "}\n";
+        aside.write(tail.data(), static_cast<std::streamsize>(tail.size()));
+        aside << "\n";
+        aside.flush();
+        if (::ftruncate(fd, static_cast<off_t>(keep)) != 0) {
+            ::close(fd);
+            throw sys_error("cannot truncate", file);
+        }
+        ::fsync(fd);
+    }
+    ::close(fd);
+    return cut;
+}
+
+void Workspace::sync_all() {
+    for (auto& [month, f] : files_) {
+        if (f.fd >= 0 && f.needs_sync) {
+            ::fdatasync(f.fd);
+            f.needs_sync = false;
+        }
+    }
+}
+
+void Workspace::close_files() {
+    for (auto& [month, f] : files_) {
+        if (f.fd >= 0) ::close(f.fd);
+        f.fd = -1;
+    }
+}
+
+void scan_lines(const fs::path& file, std::uint64_t offset,
+                const std::function<void(std::string_view, std::uint64_t)>& fn) {
+    std::ifstream in(file, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(offset));
+    std::string carry;
+    std::vector<char> buf(1 << 20);
+    std::uint64_t pos = offset;  // file offset of carry's first byte
+    while (in) {
+        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        auto got = static_cast<std::size_t>(in.gcount());
+        if (got == 0) break;
+        carry.append(buf.data(), got);
+        std::size_t start = 0;
+        for (auto nl = carry.find('\n'); nl != std::string::npos; nl = carry.find('\n', start)) {
+            fn(std::string_view(carry).substr(start, nl - start), pos + nl + 1);
+            start = nl + 1;
+        }
+        carry.erase(0, start);
+        pos += start;
+    }
+}
+
+std::vector<std::string> read_tail_lines(const fs::path& file, std::size_t n) {
+    std::ifstream in(file, std::ios::binary | std::ios::ate);
+    auto size = static_cast<std::uint64_t>(in.tellg());
+    std::string data;
+    std::uint64_t start = size;
+    // Grow the window until it holds n + 1 newlines (n lines plus the previous line's end).
+    while (start > 0 && static_cast<std::size_t>(std::count(data.begin(), data.end(), '\n')) <= n) {
+        std::uint64_t next = start > 65536 ? start - 65536 : 0;
+        std::string block(start - next, '\0');
+        in.seekg(static_cast<std::streamoff>(next));
+        in.read(block.data(), static_cast<std::streamsize>(block.size()));
+        data.insert(0, block);
+        start = next;
+    }
+    std::vector<std::string> lines;
+    std::size_t pos = 0;
+    if (start > 0) pos = data.find('\n') + 1;  // drop the partial first line of the window
+    for (auto nl = data.find('\n', pos); nl != std::string::npos; nl = data.find('\n', pos)) {
+        lines.emplace_back(data, pos, nl - pos);
+        pos = nl + 1;
+    }
+    if (lines.size() > n) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(n));
+    return lines;
+}
+
+}  // namespace octopus::core

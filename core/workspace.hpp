@@ -1,0 +1,98 @@
+// A crab's source workspace, the durable contract (seed 004):
+//   <data>/<crab>/records/month=YYYY-MM/detail.jsonl   append-only envelopes, one per line
+//   <data>/<crab>/manifests/                           audit trails (torn tails kept here)
+//   <data>/<crab>/objects/                             reserved for object payloads
+//   <data>/<crab>/state.db                             rebuildable checkpoints and runs
+//   <data>/<crab>/.lock                                source lock (flock) while open
+// After start-up a Workspace is touched only by the disk writer thread. It never rewrites or
+// reorders a record; the only truncation is cutting a torn, newline-less tail after a crash.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/file_lock.hpp"
+#include "core/state_db.hpp"
+
+namespace octopus::core {
+
+// One append target. Tracks what a checkpoint needs so no re-scan is required to write one.
+struct RecordFile {
+    std::string relative;  // records/month=YYYY-MM/detail.jsonl
+    int fd = -1;
+    std::uint64_t size = 0;
+    std::uint64_t max_seq = 0;
+    std::uint64_t max_hub_seq = 0;
+    std::uint64_t records = 0;
+    bool needs_sync = false;
+    bool needs_checkpoint = false;
+
+    Checkpoint checkpoint() const { return {relative, size, max_seq, max_hub_seq, records}; }
+};
+
+class Workspace {
+  public:
+    Workspace(std::filesystem::path root, std::string crab);
+    ~Workspace();
+    Workspace(const Workspace&) = delete;
+    Workspace& operator=(const Workspace&) = delete;
+
+    const std::string& crab() const { return crab_; }
+    const std::filesystem::path& root() const { return root_; }
+    bool is_open() const { return state_ != nullptr; }
+
+    // Creates the tree, takes the source lock, opens state.db and records a run start.
+    // Idempotent. Throws on failure.
+    void open();
+    // Records the run's end in state.db (no-op when never opened).
+    void end_run(std::uint64_t snapshots);
+    StateDb& state() { return *state_; }
+
+    // The append target for a month partition, created and opened on first use.
+    RecordFile& file(const std::string& month);
+    std::map<std::string, RecordFile>& files() { return files_; }
+
+    static std::string relative_path(const std::string& month);
+
+    // Every *.jsonl under records/, discovered recursively, sorted.
+    std::vector<std::filesystem::path> record_files() const;
+
+    // Moves a newline-less tail (a write torn by a crash) to manifests/torn.jsonl and truncates
+    // the file to its last complete line. Returns the number of bytes cut.
+    std::uint64_t cut_torn_tail(const std::filesystem::path& file);
+
+    void sync_all();
+    void close_files();
+
+  private:
+    void open_fd(RecordFile& f);
+
+    std::filesystem::path root_;
+    std::string crab_;
+    std::unique_ptr<FileLock> lock_;
+    std::unique_ptr<StateDb> state_;
+    std::map<std::string, RecordFile> files_;  // by month
+    std::int64_t run_id_ = 0;
+};
+
+// Calls fn(line, end_offset) for each complete line of `file` from byte `offset` on.
+void scan_lines(const std::filesystem::path& file, std::uint64_t offset,
+                const std::function<void(std::string_view, std::uint64_t)>& fn);
+
+// The last `n` complete lines of `file`, oldest first, read backwards in blocks.
+std::vector<std::string> read_tail_lines(const std::filesystem::path& file, std::size_t n);
+
+// fsync on a directory, so a newly created entry in it survives a power cut.
+void sync_directory(const std::filesystem::path& dir);
+
+// The month a record file belongs to, from its month=YYYY-MM parent ("unknown" otherwise).
+std::string month_of(const std::filesystem::path& file);
+
+}  // namespace octopus::core

@@ -1,0 +1,57 @@
+// Wire error codes and WebSocket close codes: the one place that maps a failure to what a peer
+// sees. Every code here is documented in protocol/README.md; codes are stable strings, never
+// renamed once shipped, because crabs and dashboards switch on them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace octopus::protocol {
+
+enum class ErrorCode : std::uint8_t {
+    bad_json,        // not parseable JSON / not UTF-8 / not an object
+    bad_message,     // unknown "type" or a message-level field of the wrong type
+    bad_snapshot,    // a snapshot that fails validation (values, tags, timestamp, seq)
+    bad_name,        // crab name outside ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$
+    not_hello,       // first message on /v1/crab was not hello
+    already_hello,   // hello sent twice on one connection
+    duplicate_crab,  // another live connection holds this name
+    too_large,       // frame, body or batch over a configured limit
+    seq_regression,  // seq not above the last seq seen on this connection
+    unknown_crab,    // HTTP: no such crab
+    not_found,       // HTTP: no such route
+    method_not_allowed,
+    overloaded,    // connection limit reached
+    crab_offline,  // collect: the crab is known but not connected
+    timeout,       // collect: no answer within the timeout
+    count_         // keep last
+};
+
+inline constexpr std::size_t error_code_count = static_cast<std::size_t>(ErrorCode::count_);
+
+std::string_view to_string(ErrorCode code);
+
+// HTTP status that goes with an error code when it is answered over HTTP.
+unsigned http_status(ErrorCode code);
+
+// An error as a value: the code, a human message, and the seq it concerns if any.
+struct Error {
+    ErrorCode code;
+    std::string message;
+    std::optional<std::uint64_t> seq{};
+};
+
+// WebSocket close codes the hub uses (RFC 6455 range plus the 4000-4999 private range).
+namespace close_code {
+inline constexpr std::uint16_t going_away = 1001;       // hub shutting down
+inline constexpr std::uint16_t protocol_error = 1002;   // not_hello, already_hello
+inline constexpr std::uint16_t too_big = 1009;          // frame above the hard cap
+inline constexpr std::uint16_t try_again_later = 1013;  // connection limit
+inline constexpr std::uint16_t duplicate_crab = 4001;   // name already connected
+inline constexpr std::uint16_t bad_name = 4002;         // hello with an invalid name
+inline constexpr std::uint16_t slow_consumer = 4008;    // peer did not read its queue
+}  // namespace close_code
+
+}  // namespace octopus::protocol
