@@ -233,6 +233,7 @@ Result<SnapshotBatch> Decoder::Impl::batch_items(od::value items) {
     od::array arr;
     if (items.get_array().get(arr)) return bad(ErrorCode::bad_message, "items must be an array");
     SnapshotBatch batch;
+    std::optional<std::uint64_t> last_seq;
     for (auto er : arr) {
         od::value item;
         od::object obj;
@@ -250,6 +251,15 @@ Result<SnapshotBatch> Decoder::Impl::batch_items(od::value items) {
             e.message = "items[" + std::to_string(batch.items.size()) + "]: " + e.message;
             return e;
         }
+        const auto& seq = snap.value().seq;
+        if (seq && last_seq && *seq <= *last_seq) {
+            return bad(ErrorCode::seq_regression,
+                       "items[" + std::to_string(batch.items.size()) + "]: seq " +
+                           std::to_string(*seq) + " is not above the previous item's seq " +
+                           std::to_string(*last_seq),
+                       seq);
+        }
+        if (seq) last_seq = seq;
         batch.items.push_back(std::move(snap.value()));
     }
     if (batch.items.empty()) return bad(ErrorCode::bad_message, "items must not be empty");
@@ -297,11 +307,19 @@ Error malformed(simdjson::error_code err) {
     return bad(ErrorCode::bad_json, std::string("malformed JSON: ") + simdjson::error_message(err));
 }
 
-// After the root object has been read, anything left in the input is trailing garbage.
+// Anything after the root object is trailing garbage. On-Demand only knows where the object
+// ends once every field has been passed, so rewind and walk it (values are skipped, not parsed).
 template <typename T>
-Result<T> finish(od::document& doc, Result<T> result) {
+Result<T> finish(od::document& doc, od::object& obj, Result<T> result) {
+    if (!result) return result;
+    bool ignored = false;
+    if (obj.reset().get(ignored)) return bad(ErrorCode::bad_json, "malformed JSON");
+    for (auto fr : obj) {
+        od::field f;
+        if (std::move(fr).get(f)) return bad(ErrorCode::bad_json, "malformed JSON");
+    }
     const char* where = nullptr;
-    if (result && doc.current_location().get(where) != simdjson::OUT_OF_BOUNDS) {
+    if (doc.current_location().get(where) != simdjson::OUT_OF_BOUNDS) {
         return bad(ErrorCode::bad_json, "trailing data after the JSON object");
     }
     return result;
@@ -339,12 +357,12 @@ Result<CrabMessage> Decoder::decode_crab_message(std::string_view frame) {
     std::string type;
     if (auto err = read_message_type(obj, type, true)) return *err;
     if (type == "hello") {
-        auto hello = finish(doc, read_hello(obj));
+        auto hello = finish(doc, obj, read_hello(obj));
         if (!hello) return hello.error();
         return CrabMessage{std::move(hello.value())};
     }
     if (type == "snapshot" || type == "snapshots") {
-        auto batch = finish(doc, impl_->snapshot_or_batch(obj, type));
+        auto batch = finish(doc, obj, impl_->snapshot_or_batch(obj, type));
         if (!batch) return batch.error();
         return CrabMessage{std::move(batch.value())};
     }
@@ -366,7 +384,7 @@ Result<SnapshotBatch> Decoder::decode_push_body(std::string_view body) {
         return bad(ErrorCode::bad_message,
                    "push body must be a snapshot or snapshots, not \"" + type + "\"");
     }
-    return finish(doc, impl_->snapshot_or_batch(obj, type));
+    return finish(doc, obj, impl_->snapshot_or_batch(obj, type));
 }
 
 Result<EnvelopeFields> Decoder::decode_envelope(std::string_view line) {
@@ -411,7 +429,7 @@ Result<EnvelopeFields> Decoder::decode_envelope(std::string_view line) {
     }
     if (!has_hub_seq || !has_values)
         return bad(ErrorCode::bad_json, "envelope lacks hub_seq or values");
-    return finish(doc, Result<EnvelopeFields>(std::move(env)));
+    return finish(doc, obj, Result<EnvelopeFields>(std::move(env)));
 }
 
 }  // namespace octopus::protocol

@@ -19,7 +19,7 @@ enum class ErrorCode : std::uint8_t {
     already_hello,   // hello sent twice on one connection
     duplicate_crab,  // another live connection holds this name
     too_large,       // frame, body or batch over a configured limit
-    seq_regression,  // seq not above the last seq seen on this connection
+    seq_regression,  // batch items whose seq does not strictly increase
     unknown_crab,    // HTTP: no such crab
     not_found,       // HTTP: no such route
     method_not_allowed,

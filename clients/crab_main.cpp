@@ -1,0 +1,216 @@
+// octopus-crab: samples this machine from /proc and streams the snapshots to a hub over
+// /v1/crab. This file only parses the command line and wires ProcSampler, CrabClient and the
+// signals together on one io_context; all protocol and reconnect logic lives in CrabClient.
+// Exit codes: 0 on SIGINT/SIGTERM or after --count acks, 2 on bad usage, 1 on a fatal error.
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "clients/crab_client.hpp"
+#include "clients/proc_sampler.hpp"
+#include "protocol/names.hpp"
+
+namespace {
+
+using octopus::clients::CrabClient;
+using octopus::clients::CrabClientOptions;
+using octopus::clients::ProcSampler;
+
+constexpr std::string_view usage_text =
+    "usage: octopus-crab --hub ws://HOST[:PORT] --name NAME [--interval 1s|500ms|2] [--count N]\n"
+    "  --hub       hub address (port 8765 when omitted); the crab connects to /v1/crab\n"
+    "  --name      crab name, [A-Za-z0-9][A-Za-z0-9._-]{0,63}\n"
+    "  --interval  time between samples: seconds, or with an s/ms suffix (default 1s);\n"
+    "              0 samples only when the hub asks (collect)\n"
+    "  --count     exit 0 once N snapshots have been acknowledged (default: run forever)\n";
+
+constexpr std::chrono::hours max_interval{24};
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct Args {
+    CrabClientOptions options;
+    std::optional<std::uint64_t> count;
+    bool help = false;
+};
+
+std::string quoted(std::string_view s) {
+    return "'" + std::string(s) + "'";
+}
+
+std::uint64_t parse_unsigned(std::string_view text, std::string_view what) {
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
+        throw UsageError(std::string(what) + " must be a whole number, got " + quoted(text));
+    }
+    return v;
+}
+
+// "2" and "2s" are seconds, "500ms" milliseconds; fractions such as "1.5s" are allowed.
+std::chrono::milliseconds parse_interval(std::string_view text) {
+    const auto unit_at = std::min(text.find_first_not_of("0123456789."), text.size());
+    const std::string_view unit = text.substr(unit_at);
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + unit_at, value);
+    const bool number_ok = unit_at > 0 && ec == std::errc{} && end == text.data() + unit_at;
+    if (!number_ok || (unit != "" && unit != "s" && unit != "ms")) {
+        throw UsageError("--interval must look like 1s, 500ms or 2, got " + quoted(text));
+    }
+    const double ms = std::round(unit == "ms" ? value : value * 1000.0);
+    if (ms > std::chrono::duration<double, std::milli>(max_interval).count()) {
+        throw UsageError("--interval must be at most 24h, got " + quoted(text));
+    }
+    return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+}
+
+// ws://HOST[:PORT][/] with HOST a name, an IPv4 address or a bracketed IPv6 address.
+void parse_hub(std::string_view url, CrabClientOptions& options) {
+    constexpr std::string_view scheme = "ws://";
+    if (url.substr(0, scheme.size()) != scheme) {
+        throw UsageError("--hub must start with ws:// (wss is not supported), got " + quoted(url));
+    }
+    std::string_view rest = url.substr(scheme.size());
+    if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+    if (rest.find('/') != std::string_view::npos) {
+        throw UsageError("--hub takes no path (the crab always uses /v1/crab), got " + quoted(url));
+    }
+    std::string_view host = rest;
+    std::optional<std::string_view> port;
+    const auto bracket = rest.find(']');
+    if (rest.starts_with('[') && bracket != std::string_view::npos) {
+        host = rest.substr(1, bracket - 1);
+        const std::string_view after = rest.substr(bracket + 1);
+        if (!after.empty() && !after.starts_with(':')) {
+            throw UsageError("--hub: bad address " + quoted(url));
+        }
+        if (!after.empty()) port = after.substr(1);
+    } else if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
+        host = rest.substr(0, colon);
+        port = rest.substr(colon + 1);
+    }
+    if (host.empty()) throw UsageError("--hub has no host: " + quoted(url));
+    if (port) {
+        const std::uint64_t number = parse_unsigned(*port, "--hub port");
+        if (number == 0 || number > 65535)
+            throw UsageError("--hub port out of range: " + quoted(url));
+        options.port = std::string(*port);
+    }
+    options.host = std::string(host);
+}
+
+void apply_option(Args& args, std::string_view flag, std::string_view value) {
+    if (flag == "--hub") {
+        parse_hub(value, args.options);
+    } else if (flag == "--name") {
+        if (!octopus::protocol::is_valid_crab_name(value)) {
+            throw UsageError("invalid --name " + quoted(value) +
+                             ": use 1-64 of [A-Za-z0-9._-], starting with a letter or digit");
+        }
+        args.options.name = std::string(value);
+    } else if (flag == "--interval") {
+        args.options.interval = parse_interval(value);
+    } else if (flag == "--count") {
+        args.count = parse_unsigned(value, "--count");
+        if (*args.count == 0) throw UsageError("--count must be at least 1");
+    } else {
+        throw UsageError("unknown option " + quoted(flag));
+    }
+}
+
+// Accepts "--flag value" and "--flag=value".
+Args parse_args(const std::vector<std::string_view>& argv) {
+    Args args;
+    bool have_hub = false;
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+        std::string_view flag = argv[i];
+        if (flag == "-h" || flag == "--help") {
+            args.help = true;
+            return args;
+        }
+        std::string_view value;
+        if (const auto eq = flag.find('='); eq != std::string_view::npos) {
+            value = flag.substr(eq + 1);
+            flag = flag.substr(0, eq);
+        } else if (flag.starts_with("--") && i + 1 < argv.size()) {
+            value = argv[++i];
+        } else {
+            throw UsageError(flag.starts_with("--") ? std::string(flag) + " needs a value"
+                                                    : "unexpected argument " + quoted(flag));
+        }
+        apply_option(args, flag, value);
+        have_hub = have_hub || flag == "--hub";
+    }
+    if (!have_hub) throw UsageError("--hub is required");
+    if (args.options.name.empty()) throw UsageError("--name is required");
+    return args;
+}
+
+int run(const Args& args) {
+    boost::asio::io_context io;
+    ProcSampler sampler;
+    auto client =
+        std::make_shared<CrabClient>(io, args.options, [&sampler] { return sampler.sample(); });
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    const auto shutdown = [&] {
+        signals.cancel();
+        client->stop();
+    };
+    signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        spdlog::info("crab {}: signal {}, stopping", args.options.name, signo);
+        shutdown();
+    });
+    if (args.count) {
+        client->set_on_ack([&] {
+            if (client->acked_count() < *args.count) return;
+            spdlog::info("crab {}: {} snapshots acknowledged, done", args.options.name,
+                         client->acked_count());
+            shutdown();
+        });
+    }
+    spdlog::info("crab {}: hub {}:{}, interval {} ms", args.options.name, args.options.host,
+                 args.options.port, args.options.interval.count());
+    client->start();
+    io.run();
+    return EXIT_SUCCESS;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args args;
+    try {
+        args = parse_args(std::vector<std::string_view>(argv + 1, argv + argc));
+    } catch (const UsageError& e) {
+        std::cerr << "octopus-crab: " << e.what() << "\n" << usage_text;
+        return 2;
+    }
+    if (args.help) {
+        std::cout << usage_text;
+        return EXIT_SUCCESS;
+    }
+    spdlog::set_default_logger(spdlog::stderr_color_mt("octopus-crab"));
+    try {
+        return run(args);
+    } catch (const std::exception& e) {
+        spdlog::critical("octopus-crab: {}", e.what());
+        return EXIT_FAILURE;
+    }
+}

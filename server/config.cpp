@@ -1,0 +1,186 @@
+#include "server/config.hpp"
+
+#include <toml++/toml.h>
+#include <set>
+#include <stdexcept>
+
+#include "protocol/names.hpp"
+
+namespace octopus::server {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+    throw std::runtime_error(what);
+}
+
+void check_keys(const toml::table& table, const std::string& section,
+                const std::set<std::string>& known) {
+    for (const auto& [key, node] : table) {
+        if (!known.count(std::string(key.str()))) {
+            fail("unknown key \"" + section + (section.empty() ? "" : ".") +
+                 std::string(key.str()) + "\" at line " + std::to_string(node.source().begin.line));
+        }
+    }
+}
+
+template <typename T>
+void read(const toml::table& t, const char* key, T& out) {
+    const toml::node* node = t.get(key);
+    if (!node) return;
+    if constexpr (std::is_same_v<T, std::string>) {
+        auto v = node->value<std::string>();
+        if (!v)
+            fail(std::string(key) + " must be a string (line " +
+                 std::to_string(node->source().begin.line) + ")");
+        out = *v;
+    } else if constexpr (std::is_same_v<T, bool>) {
+        auto v = node->value<bool>();
+        if (!v)
+            fail(std::string(key) + " must be true or false (line " +
+                 std::to_string(node->source().begin.line) + ")");
+        out = *v;
+    } else {
+        auto v = node->value<std::int64_t>();
+        if (!v || *v < 0) {
+            fail(std::string(key) + " must be a non-negative integer (line " +
+                 std::to_string(node->source().begin.line) + ")");
+        }
+        out = static_cast<T>(*v);
+    }
+}
+
+const toml::table* section(const toml::table& root, const char* name,
+                           const std::set<std::string>& known) {
+    const toml::table* t = root[name].as_table();
+    if (t) check_keys(*t, name, known);
+    return t;
+}
+
+void read_hub(const toml::table& root, Config& c) {
+    const auto* t = section(root, "hub", {"listen", "data_dir", "max_connections"});
+    if (!t) return;
+    std::string listen, data;
+    read(*t, "listen", listen);
+    if (!listen.empty()) parse_listen(listen, c);
+    read(*t, "data_dir", data);
+    if (!data.empty()) c.data_dir = data;
+    read(*t, "max_connections", c.max_connections);
+}
+
+void read_buffer(const toml::table& root, Config& c) {
+    const auto* t = section(root, "buffer", {"size", "crabs"});
+    if (!t) return;
+    read(*t, "size", c.buffer_size);
+    if (const auto* crabs = (*t)["crabs"].as_table()) {
+        for (const auto& [name, node] : *crabs) {
+            auto v = node.value<std::int64_t>();
+            if (!protocol::is_valid_crab_name(name.str()) || !v || *v <= 0) {
+                fail("buffer.crabs: \"" + std::string(name.str()) +
+                     "\" needs a valid crab name and a positive size");
+            }
+            c.buffer_overrides[std::string(name.str())] = static_cast<std::size_t>(*v);
+        }
+    }
+    if (c.buffer_size == 0) fail("buffer.size must be positive");
+}
+
+void read_limits(const toml::table& root, Config& c) {
+    const auto* t = section(root, "limits",
+                            {"max_frame_bytes", "max_http_body_bytes", "max_values", "max_tags",
+                             "max_key_bytes", "max_string_bytes", "max_batch"});
+    if (!t) return;
+    read(*t, "max_frame_bytes", c.limits.max_frame_bytes);
+    read(*t, "max_http_body_bytes", c.limits.max_http_body_bytes);
+    read(*t, "max_values", c.limits.max_values);
+    read(*t, "max_tags", c.limits.max_tags);
+    read(*t, "max_key_bytes", c.limits.max_key_bytes);
+    read(*t, "max_string_bytes", c.limits.max_string_bytes);
+    read(*t, "max_batch", c.limits.max_batch);
+}
+
+void read_storage(const toml::table& root, Config& c) {
+    const auto* t =
+        section(root, "storage", {"fsync", "fsync_interval_ms", "checkpoint_interval_ms"});
+    if (!t) return;
+    std::string policy;
+    read(*t, "fsync", policy);
+    if (!policy.empty() && !core::parse_fsync_policy(policy, c.writer.policy)) {
+        fail("storage.fsync must be \"always\", \"interval\" or \"never\", not \"" + policy + "\"");
+    }
+    std::int64_t ms = c.writer.fsync_interval.count();
+    read(*t, "fsync_interval_ms", ms);
+    c.writer.fsync_interval = std::chrono::milliseconds(ms ? ms : 1);
+    ms = c.writer.checkpoint_interval.count();
+    read(*t, "checkpoint_interval_ms", ms);
+    c.writer.checkpoint_interval = std::chrono::milliseconds(ms ? ms : 1);
+}
+
+void read_websocket(const toml::table& root, Config& c) {
+    const auto* t = section(root, "websocket", {"idle_timeout_s"});
+    if (!t) return;
+    std::int64_t s = c.ws_idle_timeout.count();
+    read(*t, "idle_timeout_s", s);
+    c.ws_idle_timeout = std::chrono::seconds(s);
+}
+
+void read_local_crab(const toml::table& root, Config& c) {
+    const auto* t = section(root, "local_crab", {"enabled", "name", "interval_ms"});
+    if (!t) return;
+    read(*t, "enabled", c.local_crab);
+    read(*t, "name", c.local_crab_name);
+    if (!protocol::is_valid_crab_name(c.local_crab_name))
+        fail("local_crab.name is not a valid crab name");
+    std::int64_t ms = c.local_crab_interval.count();
+    read(*t, "interval_ms", ms);
+    if (ms <= 0) fail("local_crab.interval_ms must be positive");
+    c.local_crab_interval = std::chrono::milliseconds(ms);
+}
+
+}  // namespace
+
+void parse_listen(const std::string& text, Config& config) {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+        fail("listen address must be HOST:PORT, got \"" + text + "\"");
+    }
+    std::string host = text.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    int port = -1;
+    try {
+        std::size_t used = 0;
+        port = std::stoi(text.substr(colon + 1), &used);
+        if (used != text.size() - colon - 1) port = -1;
+    } catch (const std::exception&) {
+        port = -1;
+    }
+    if (port < 0 || port > 65535) fail("listen port must be 0..65535, got \"" + text + "\"");
+    config.listen_host = host;
+    config.listen_port = static_cast<std::uint16_t>(port);
+}
+
+Config load_config(const std::filesystem::path& file) {
+    Config c;
+    toml::table root;
+    try {
+        root = toml::parse_file(file.string());
+    } catch (const toml::parse_error& e) {
+        fail(file.string() + ":" + std::to_string(e.source().begin.line) + ": " +
+             std::string(e.description()));
+    }
+    try {
+        check_keys(root, "", {"hub", "buffer", "limits", "storage", "websocket", "local_crab"});
+        read_hub(root, c);
+        read_buffer(root, c);
+        read_limits(root, c);
+        read_storage(root, c);
+        read_websocket(root, c);
+        read_local_crab(root, c);
+    } catch (const std::runtime_error& e) {
+        fail(file.string() + ": " + e.what());
+    }
+    return c;
+}
+
+}  // namespace octopus::server

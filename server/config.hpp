@@ -1,0 +1,41 @@
+// Hub configuration: defaults, then the TOML file (config/octopus.toml), then command-line
+// flags. Unknown keys are an error naming the key, so a typo never silently means a default.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "core/disk_writer.hpp"
+#include "protocol/limits.hpp"
+
+namespace octopus::server {
+
+struct Config {
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8765;
+    std::filesystem::path data_dir = "data";
+    std::size_t max_connections = 10000;
+
+    std::size_t buffer_size = 100;
+    std::map<std::string, std::size_t> buffer_overrides;
+
+    protocol::Limits limits;
+    core::WriterOptions writer;
+
+    std::chrono::seconds ws_idle_timeout{30};  // ping an idle crab; close if it stays silent
+
+    bool local_crab = true;
+    std::string local_crab_name = "local_system";
+    std::chrono::milliseconds local_crab_interval{1000};
+};
+
+// Throws std::runtime_error with the file name and the offending key or line.
+Config load_config(const std::filesystem::path& file);
+
+// "HOST:PORT" (IPv6 as [::1]:PORT). Throws std::runtime_error on a malformed value.
+void parse_listen(const std::string& text, Config& config);
+
+}  // namespace octopus::server

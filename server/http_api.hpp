@@ -1,0 +1,24 @@
+// The HTTP API on the hub's port: health, Prometheus metrics, crab listing, ring buffers and
+// HTTP push for crabs that cannot hold a socket. Handlers answer through `respond`, which a
+// push calls only after its snapshots are durable. Errors are JSON bodies with the same codes
+// as the WebSocket protocol (protocol/README.md).
+#pragma once
+
+#include <boost/beast/http.hpp>
+#include <functional>
+
+#include "protocol/errors.hpp"
+#include "server/server_context.hpp"
+
+namespace octopus::server {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+using Respond = std::function<void(HttpResponse)>;
+
+void handle_http(ServerContext& ctx, const HttpRequest& req, Respond respond);
+
+HttpResponse json_response(unsigned status, std::string body, unsigned version);
+HttpResponse error_response(const protocol::Error& error, unsigned version);
+
+}  // namespace octopus::server

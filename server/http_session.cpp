@@ -1,0 +1,88 @@
+#include "server/http_session.hpp"
+
+#include "server/crab_session.hpp"
+#include "server/http_api.hpp"
+
+namespace octopus::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+constexpr std::chrono::seconds kRequestTimeout{30};
+constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+}  // namespace
+
+HttpSession::HttpSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx)
+    : stream_(std::move(socket)), ctx_(ctx) {
+    core::bump(ctx_.metrics.connections_open);
+}
+
+HttpSession::~HttpSession() {
+    ctx_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void HttpSession::run() {
+    ctx_.track(shared_from_this());
+    read();
+}
+
+void HttpSession::read() {
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(ctx_.config.limits.max_http_body_bytes);
+    stream_.expires_after(kRequestTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+}
+
+void HttpSession::on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::body_limit) {
+        keep_alive_ = false;
+        ctx_.metrics.count_error(protocol::ErrorCode::too_large);
+        return respond(error_response({protocol::ErrorCode::too_large,
+                                       "body exceeds max_http_body_bytes " +
+                                           std::to_string(ctx_.config.limits.max_http_body_bytes)},
+                                      11));
+    }
+    if (ec) return close();
+    Request req = parser_->release();
+    if (beast::websocket::is_upgrade(req) && req.target() == "/v1/crab" && !ctx_.stopping) {
+        ctx_.untrack(this);
+        std::make_shared<CrabSession>(stream_.release_socket(), ctx_)->run(std::move(req));
+        return;
+    }
+    keep_alive_ = req.keep_alive();
+    core::bump(ctx_.metrics.http_requests);
+    std::weak_ptr<HttpSession> weak = shared_from_this();
+    handle_http(ctx_, req, [weak](Response res) {
+        if (auto self = weak.lock()) self->respond(std::move(res));
+    });
+}
+
+void HttpSession::respond(Response response) {
+    response.keep_alive(keep_alive_);
+    response.prepare_payload();
+    auto res = std::make_shared<Response>(std::move(response));
+    stream_.expires_after(kRequestTimeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                          if (ec || !self->keep_alive_ || self->ctx_.stopping) return self->close();
+                          self->read();
+                      });
+}
+
+void HttpSession::shut_down() {
+    // In-flight responses (acks waiting for the disk) finish first; idle connections close now.
+    keep_alive_ = false;
+    if (!parser_ || !parser_->is_done()) close();
+}
+
+void HttpSession::close() {
+    ctx_.untrack(this);
+    beast::error_code ignored;
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    stream_.close();
+}
+
+}  // namespace octopus::server

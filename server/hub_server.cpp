@@ -1,0 +1,132 @@
+#include "server/hub_server.hpp"
+
+#include <sys/resource.h>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "core/file_lock.hpp"
+#include "server/asio_executor.hpp"
+#include "server/listener.hpp"
+#include "server/local_crab.hpp"
+
+namespace octopus::server {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::chrono::seconds kDrainTimeout{3};
+
+// Each connection is a descriptor; the default soft limit (1024) is far below max_connections.
+void raise_fd_limit() {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
+
+core::HubOptions hub_options(const Config& c) {
+    core::HubOptions o;
+    o.data_dir = c.data_dir;
+    o.buffer_size = c.buffer_size;
+    o.buffer_overrides = c.buffer_overrides;
+    return o;
+}
+
+void begin_shutdown(ServerContext& ctx, Listener& listener, const std::shared_ptr<LocalCrab>& local,
+                    asio::steady_timer& drain, asio::io_context& ioc) {
+    if (ctx.stopping) return;
+    ctx.stopping = true;
+    spdlog::info("stopping: closing {} sessions", ctx.sessions.size());
+    listener.stop();
+    if (local) local->stop();
+    auto sessions = ctx.sessions;
+    for (auto& [ptr, weak] : sessions) {
+        if (auto s = weak.lock()) s->shut_down();
+    }
+    drain.expires_after(kDrainTimeout);
+    drain.async_wait([&ioc](boost::system::error_code ec) {
+        if (!ec) ioc.stop();
+    });
+    if (ctx.sessions.empty()) drain.cancel();
+}
+
+}  // namespace
+
+int run_hub(const Config& config) {
+    std::filesystem::create_directories(config.data_dir);
+    std::unique_ptr<core::FileLock> lock;
+    try {
+        lock = std::make_unique<core::FileLock>(config.data_dir / ".octopus.lock");
+    } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+        return 1;
+    }
+    raise_fd_limit();
+
+    asio::io_context ioc(1);
+    AsioExecutor executor(ioc);
+    core::Metrics metrics;
+    core::SystemClock clock;
+    core::Hub* hub_ptr = nullptr;
+    core::DiskWriter writer(config.writer, metrics, [&executor, &hub_ptr](std::uint64_t hub_seq) {
+        executor.post([&hub_ptr, hub_seq] { hub_ptr->on_durable(hub_seq); });
+    });
+    core::Hub hub(hub_options(config), executor, writer, metrics, clock);
+    hub_ptr = &hub;
+    ServerContext ctx{config, hub, metrics, protocol::Decoder(config.limits), {}, false, {}};
+    try {
+        hub.recover(ctx.decoder);
+    } catch (const std::exception& e) {
+        spdlog::critical("recovery of {} failed: {}", config.data_dir.string(), e.what());
+        return 1;
+    }
+    writer.start();
+
+    std::shared_ptr<Listener> listener;
+    try {
+        auto address = asio::ip::make_address(config.listen_host);
+        listener = std::make_shared<Listener>(
+            ioc, asio::ip::tcp::endpoint(address, config.listen_port), ctx);
+    } catch (const std::exception& e) {
+        spdlog::critical("cannot listen on {}:{}: {}", config.listen_host, config.listen_port,
+                         e.what());
+        writer.stop();
+        return 1;
+    }
+    auto ep = listener->local_endpoint();
+    spdlog::info("octopus listening on {}:{} (data {}, fsync {})", ep.address().to_string(),
+                 ep.port(), config.data_dir.string(),
+                 config.writer.policy == core::FsyncPolicy::always     ? "always"
+                 : config.writer.policy == core::FsyncPolicy::interval ? "interval"
+                                                                       : "never");
+    listener->run();
+
+    std::shared_ptr<LocalCrab> local;
+    if (config.local_crab) {
+        local = std::make_shared<LocalCrab>(ioc, hub, config.local_crab_name,
+                                            config.local_crab_interval);
+        if (!local->start()) local.reset();
+    }
+
+    asio::steady_timer drain(ioc);
+    ctx.on_drained = [&drain] { drain.cancel(); };
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        spdlog::info("signal {} received", sig);
+        begin_shutdown(ctx, *listener, local, drain, ioc);
+    });
+    ioc.run();
+
+    writer.stop();
+    hub.end_runs();
+    spdlog::info("octopus stopped cleanly at hub_seq {}", hub.hub_seq());
+    return 0;
+}
+
+}  // namespace octopus::server

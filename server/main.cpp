@@ -1,0 +1,122 @@
+// octopus: the hub executable.
+//   octopus serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--fsync POLICY]
+//   [--no-local-crab] octopus rebuild-state --data DIR octopus records --data DIR NAME [--since T]
+//   [--until T]
+#include <spdlog/spdlog.h>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/admin_commands.hpp"
+#include "server/config.hpp"
+#include "server/hub_server.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage:\n"
+    "  octopus serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--fsync "
+    "always|interval|never]\n"
+    "                [--no-local-crab]\n"
+    "  octopus rebuild-state --data DIR\n"
+    "  octopus records --data DIR NAME [--since UNIX_SECONDS] [--until UNIX_SECONDS]\n";
+
+int usage(const std::string& problem) {
+    std::cerr << "octopus: " << problem << "\n" << kUsage;
+    return 2;
+}
+
+struct Args {
+    std::vector<std::string> positional;
+    std::optional<std::string> config, listen, data, fsync, since, until;
+    bool no_local_crab = false;
+};
+
+// Parses --flag VALUE pairs; returns an error message or empty.
+std::string parse(int argc, char** argv, Args& a) {
+    for (int i = 2; i < argc; ++i) {
+        std::string arg = argv[i];
+        auto value = [&](std::optional<std::string>& slot) -> bool {
+            if (i + 1 >= argc) return false;
+            slot = argv[++i];
+            return true;
+        };
+        bool ok = true;
+        if (arg == "--config")
+            ok = value(a.config);
+        else if (arg == "--listen")
+            ok = value(a.listen);
+        else if (arg == "--data")
+            ok = value(a.data);
+        else if (arg == "--fsync")
+            ok = value(a.fsync);
+        else if (arg == "--since")
+            ok = value(a.since);
+        else if (arg == "--until")
+            ok = value(a.until);
+        else if (arg == "--no-local-crab")
+            a.no_local_crab = true;
+        else if (arg.rfind("--", 0) == 0)
+            return "unknown option " + arg;
+        else
+            a.positional.push_back(arg);
+        if (!ok) return arg + " needs a value";
+    }
+    return {};
+}
+
+int serve(const Args& a) {
+    octopus::server::Config config;
+    try {
+        if (a.config) config = octopus::server::load_config(*a.config);
+        if (a.listen) octopus::server::parse_listen(*a.listen, config);
+        if (a.data) config.data_dir = *a.data;
+        if (a.fsync && !octopus::core::parse_fsync_policy(*a.fsync, config.writer.policy)) {
+            return usage("--fsync must be always, interval or never");
+        }
+        if (a.no_local_crab) config.local_crab = false;
+    } catch (const std::exception& e) {
+        std::cerr << "octopus: " << e.what() << "\n";
+        return 2;
+    }
+    return octopus::server::run_hub(config);
+}
+
+std::optional<double> seconds_arg(const std::optional<std::string>& s) {
+    if (!s) return std::nullopt;
+    return std::stod(*s);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+        std::cout << kUsage;
+        return argc < 2 ? 2 : 0;
+    }
+    std::string command = argv[1];
+    Args a;
+    if (auto problem = parse(argc, argv, a); !problem.empty()) return usage(problem);
+    if (command == "serve") {
+        if (!a.positional.empty()) return usage("serve takes no positional arguments");
+        return serve(a);
+    }
+    if (command == "rebuild-state") {
+        if (!a.data) return usage("rebuild-state needs --data DIR");
+        return octopus::server::rebuild_state(*a.data, std::cout);
+    }
+    if (command == "records") {
+        if (!a.data || a.positional.size() != 1)
+            return usage("records needs --data DIR and one crab NAME");
+        try {
+            return octopus::server::print_records(*a.data, a.positional[0], seconds_arg(a.since),
+                                                  seconds_arg(a.until), std::cout);
+        } catch (const std::invalid_argument&) {
+            return usage("--since and --until take Unix seconds");
+        }
+    }
+    return usage("unknown command " + command);
+}
