@@ -39,6 +39,7 @@ void HttpSession::read() {
 void HttpSession::on_read(beast::error_code ec, std::size_t) {
     if (ec == http::error::body_limit) {
         keep_alive_ = false;
+        linger_ = true;
         ctx_.metrics.count_error(protocol::ErrorCode::too_large);
         return respond(error_response({protocol::ErrorCode::too_large,
                                        "body exceeds max_http_body_bytes " +
@@ -54,10 +55,9 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     }
     keep_alive_ = req.keep_alive();
     core::bump(ctx_.metrics.http_requests);
-    std::weak_ptr<HttpSession> weak = shared_from_this();
-    handle_http(ctx_, req, [weak](Response res) {
-        if (auto self = weak.lock()) self->respond(std::move(res));
-    });
+    // The callback owns the session: a push is answered only once its snapshots are durable.
+    handle_http(ctx_, req,
+                [self = shared_from_this()](Response res) { self->respond(std::move(res)); });
 }
 
 void HttpSession::respond(Response response) {

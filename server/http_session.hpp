@@ -27,6 +27,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
     void read();
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     void respond(Response response);
+    void linger();
     void close();
 
     boost::beast::tcp_stream stream_;
@@ -34,6 +35,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
     ServerContext& ctx_;
     bool keep_alive_ = false;
+    bool linger_ = false;  // refused mid-request: drain the unread body before closing
 };
 
 }  // namespace octopus::server

@@ -55,15 +55,16 @@ TEST_CASE("octopus-crab keeps its samples across a hub kill -9 and restart") {
         HubProcess hub(dir.path());
         auto port = std::to_string(hub.port());
         // --count 60: the crab exits 0 only once 60 of its snapshots are acknowledged.
-        ChildProcess crab({crab_bin(), "--hub", "ws://127.0.0.1:" + port, "--name", "steady", "--interval",
-                           "20ms", "--count", "60"});
+        ChildProcess crab({crab_bin(), "--hub", "ws://127.0.0.1:" + port, "--name", "steady",
+                           "--interval", "20ms", "--count", "60"});
         REQUIRE(crab.wait_for_output("welcomed (hub last_seq"));
         REQUIRE(hub.process().wait_for_output("crab steady online"));
         hub.kill9();
         // The crab keeps sampling into its queue while the hub is away, then resends it.
         HubProcess back(dir.path(), "always", false, {"--listen", "127.0.0.1:" + port});
         CHECK(crab.wait_exit(std::chrono::seconds(60)) == 0);
-        CHECK(crab.output().find("welcomed (hub last_seq") != crab.output().rfind("welcomed (hub last_seq"));
+        CHECK(crab.output().find("welcomed (hub last_seq") !=
+              crab.output().rfind("welcomed (hub last_seq"));
         CHECK(back.terminate() == 0);
     }
     auto rows = stored(dir.path(), "steady");

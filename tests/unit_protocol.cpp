@@ -23,7 +23,8 @@ SnapshotBatch decode_batch(Decoder& d, const std::string& frame) {
 TEST_CASE("crab names") {
     for (const char* ok : {"a", "local_system", "host-1.example", "A9", "x_y-z.0"})
         CHECK(is_valid_crab_name(ok));
-    for (const std::string& bad : std::vector<std::string>{"", "..", "../x", "a/b", ".a", "-a", "_a", "a b", "é", std::string(65, 'a'), "a\\b"}) {
+    for (const std::string& bad : std::vector<std::string>{
+             "", "..", "../x", "a/b", ".a", "-a", "_a", "a b", "é", std::string(65, 'a'), "a\\b"}) {
         CAPTURE(bad);
         CHECK_FALSE(is_valid_crab_name(bad));
     }

@@ -68,10 +68,13 @@ void ChildProcess::drain(int fd) {
     ::close(fd);
 }
 
-bool ChildProcess::wait_for_output(const std::string& needle, std::chrono::milliseconds timeout, int times) {
+bool ChildProcess::wait_for_output(const std::string& needle, std::chrono::milliseconds timeout,
+                                   int times) {
     auto count = [&] {
         int n = 0;
-        for (auto pos = output_.find(needle); pos != std::string::npos; pos = output_.find(needle, pos + 1)) ++n;
+        for (auto pos = output_.find(needle); pos != std::string::npos;
+             pos = output_.find(needle, pos + 1))
+            ++n;
         return n;
     };
     std::unique_lock lk(mu_);

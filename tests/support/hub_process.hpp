@@ -51,7 +51,8 @@ class ChildProcess {
     bool running() const { return pid_ > 0; }
     // Waits until `needle` has appeared `times` times in the output; false on timeout or exit.
     bool wait_for_output(const std::string& needle,
-                         std::chrono::milliseconds timeout = std::chrono::seconds(15), int times = 1);
+                         std::chrono::milliseconds timeout = std::chrono::seconds(15),
+                         int times = 1);
     std::string output() const;
     void kill9();
     // SIGTERM and wait; returns the exit code (or 128+signal).
@@ -73,9 +74,11 @@ class ChildProcess {
 };
 
 struct HubOptions {
-    HubOptions(std::filesystem::path data, std::string fsync_policy = "always", bool with_local_crab = false,
-               std::vector<std::string> extra = {})
-        : data_dir(std::move(data)), fsync(std::move(fsync_policy)), local_crab(with_local_crab),
+    HubOptions(std::filesystem::path data, std::string fsync_policy = "always",
+               bool with_local_crab = false, std::vector<std::string> extra = {})
+        : data_dir(std::move(data)),
+          fsync(std::move(fsync_policy)),
+          local_crab(with_local_crab),
           extra_args(std::move(extra)) {}
     std::filesystem::path data_dir;
     std::string fsync;
@@ -86,8 +89,8 @@ struct HubOptions {
 class HubProcess {
   public:
     explicit HubProcess(HubOptions options);
-    explicit HubProcess(std::filesystem::path data, std::string fsync = "always", bool local_crab = false,
-                        std::vector<std::string> extra = {})
+    explicit HubProcess(std::filesystem::path data, std::string fsync = "always",
+                        bool local_crab = false, std::vector<std::string> extra = {})
         : HubProcess(HubOptions(std::move(data), std::move(fsync), local_crab, std::move(extra))) {}
     std::uint16_t port() const { return port_; }
     ChildProcess& process() { return *child_; }
