@@ -117,11 +117,7 @@ void DiskWriter::write_batch(std::vector<WriteItem>& batch) {
         }
     }
     if (options_.policy == FsyncPolicy::always) {
-        for (auto& [file, lines] : groups) {
-            ::fdatasync(file->fd);
-            file->needs_sync = false;
-            bump(metrics_.fsyncs);
-        }
+        for (auto& [file, lines] : groups) sync_file(*file);
     }
     bump(metrics_.disk_write_batches);
     on_durable_(max_hub_seq);
@@ -172,14 +168,24 @@ bool DiskWriter::write_file(RecordFile& file, std::vector<const StoredSnapshot*>
     return true;
 }
 
+// An ack must never follow a failed fdatasync: retry with backoff until the disk accepts it.
+void DiskWriter::sync_file(RecordFile& file) {
+    for (int attempt = 0; ::fdatasync(file.fd) != 0; ++attempt) {
+        bump(metrics_.disk_write_errors);
+        spdlog::error("disk writer: fdatasync {} failed: {} (retrying)", file.relative,
+                      std::strerror(errno));
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(std::min(2000, 50 << std::min(attempt, 5))));
+    }
+    file.needs_sync = false;
+    bump(metrics_.fsyncs);
+}
+
 void DiskWriter::sync_dirty(bool all) {
     for (Workspace* ws : touched_) {
         for (auto& [month, f] : ws->files()) {
-            if (f.fd >= 0 && f.needs_sync && (all || options_.policy != FsyncPolicy::never)) {
-                ::fdatasync(f.fd);
-                f.needs_sync = false;
-                bump(metrics_.fsyncs);
-            }
+            if (f.fd >= 0 && f.needs_sync && (all || options_.policy != FsyncPolicy::never))
+                sync_file(f);
         }
     }
     last_sync_ = Clock::now();

@@ -58,6 +58,7 @@ class DiskWriter {
     void run();
     void write_batch(std::vector<WriteItem>& batch);
     bool write_file(RecordFile& file, std::vector<const StoredSnapshot*>& lines);
+    void sync_file(RecordFile& file);
     void sync_dirty(bool all);
     void checkpoint_dirty();
 

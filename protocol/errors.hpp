@@ -43,15 +43,13 @@ struct Error {
     std::optional<std::uint64_t> seq{};
 };
 
-// WebSocket close codes the hub uses (RFC 6455 range plus the 4000-4999 private range).
+// WebSocket close codes the hub sends itself (RFC 6455 range plus the 4000-4999 private range).
+// Beast adds 1007 (invalid UTF-8 in a text frame) and 1009 (frame above the hard cap).
 namespace close_code {
-inline constexpr std::uint16_t going_away = 1001;       // hub shutting down
-inline constexpr std::uint16_t protocol_error = 1002;   // not_hello, already_hello
-inline constexpr std::uint16_t too_big = 1009;          // frame above the hard cap
-inline constexpr std::uint16_t try_again_later = 1013;  // connection limit
-inline constexpr std::uint16_t duplicate_crab = 4001;   // name already connected
-inline constexpr std::uint16_t bad_name = 4002;         // hello with an invalid name
-inline constexpr std::uint16_t slow_consumer = 4008;    // peer did not read its queue
+inline constexpr std::uint16_t going_away = 1001;      // hub shutting down
+inline constexpr std::uint16_t protocol_error = 1002;  // not_hello
+inline constexpr std::uint16_t duplicate_crab = 4001;  // name already connected
+inline constexpr std::uint16_t slow_consumer = 4008;   // peer did not read its queue
 }  // namespace close_code
 
 }  // namespace octopus::protocol

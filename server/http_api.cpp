@@ -88,7 +88,8 @@ void push(ServerContext& ctx, const std::string& name, const HttpRequest& req, R
 
 void crab_route(ServerContext& ctx, const HttpRequest& req, Respond& respond) {
     std::string name, rest;
-    split_crab_target(target_of(req), name, rest);
+    auto target = target_of(req);
+    split_crab_target(target.substr(0, target.find('?')), name, rest);
     auto v = req.version();
     if (!protocol::is_valid_crab_name(name)) {
         return respond(reject(

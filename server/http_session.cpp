@@ -67,9 +67,25 @@ void HttpSession::respond(Response response) {
     stream_.expires_after(kRequestTimeout);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                          if (!ec && self->linger_) return self->linger();
                           if (ec || !self->keep_alive_ || self->ctx_.stopping) return self->close();
                           self->read();
                       });
+}
+
+// Closing with unread request bytes makes the kernel send a reset, which can destroy the error
+// response before the client reads it. Half-close, discard what the peer still sends until it
+// closes too (bounded in time), then close.
+void HttpSession::linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(2));
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(64 * 1024),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                if (ec) return self->close();
+                                self->linger();
+                            });
 }
 
 void HttpSession::shut_down() {

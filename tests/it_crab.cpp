@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "support/hub_process.hpp"
+#include "support/records.hpp"
 #include "support/ws_client.hpp"
 
 using namespace octopus::test;
@@ -12,18 +13,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-std::vector<json> stored(const fs::path& data, const std::string& crab) {
-    std::vector<json> out;
-    for (auto it = fs::recursive_directory_iterator(data / crab / "records"); it != fs::end(it);
-         ++it) {
-        if (it->path().extension() != ".jsonl") continue;
-        std::ifstream in(it->path());
-        for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
-    }
-    std::sort(out.begin(), out.end(),
-              [](const json& a, const json& b) { return a["seq"] < b["seq"]; });
-    return out;
-}
 
 std::string crab_bin() {
     return (bin_dir() / "octopus-crab").string();

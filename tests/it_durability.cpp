@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "support/hub_process.hpp"
+#include "support/records.hpp"
 #include "support/ws_client.hpp"
 
 using namespace octopus::test;
@@ -21,23 +22,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<std::string> read_lines(const fs::path& file) {
-    std::vector<std::string> lines;
-    std::ifstream in(file);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
-
-std::vector<json> stored(const fs::path& data, const std::string& crab) {
-    std::vector<json> out;
-    for (auto it = fs::recursive_directory_iterator(data / crab / "records"); it != fs::end(it);
-         ++it) {
-        if (it->path().extension() != ".jsonl") continue;
-        for (const auto& line : read_lines(it->path())) out.push_back(json::parse(line));
-    }
-    return out;
-}
 
 std::string snapshot(std::uint64_t seq) {
     return R"({"type":"snapshot","seq":)" + std::to_string(seq) + R"(,"timestamp":)" +

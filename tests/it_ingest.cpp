@@ -7,6 +7,7 @@
 #include <set>
 
 #include "support/hub_process.hpp"
+#include "support/records.hpp"
 #include "support/ws_client.hpp"
 
 using namespace octopus::test;
@@ -14,24 +15,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<std::string> read_lines(const fs::path& file) {
-    std::vector<std::string> lines;
-    std::ifstream in(file);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
-
-// Every envelope line of a crab's workspace, in file order.
-std::vector<json> stored(const fs::path& data, const std::string& crab) {
-    std::vector<json> out;
-    for (auto it = fs::recursive_directory_iterator(data / crab / "records"); it != fs::end(it);
-         ++it) {
-        if (it->path().extension() != ".jsonl") continue;
-        for (const auto& line : read_lines(it->path())) out.push_back(json::parse(line));
-    }
-    return out;
-}
 
 std::string snapshot(std::uint64_t seq, double cpu) {
     return R"({"type":"snapshot","seq":)" + std::to_string(seq) +
