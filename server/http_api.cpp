@@ -1,7 +1,14 @@
+// Routing and handlers of the HTTP API. Every handler answers through `respond`, at once or
+// later: a push after durability, a collect when the crab answers or its timeout fires. Query
+// strings are parsed here (%XX-decoded, duplicates refused); what the parameters of a records
+// query mean is core/records_query's business. Runs on the network thread only.
 #include "server/http_api.hpp"
 
+#include <charconv>
+#include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/records_query.hpp"
 #include "protocol/encoder.hpp"
 #include "protocol/names.hpp"
 
@@ -21,6 +28,10 @@ std::string_view target_of(const HttpRequest& req) {
 HttpResponse reject(ServerContext& ctx, const Error& error, unsigned version) {
     ctx.metrics.count_error(error.code);
     return error_response(error, version);
+}
+
+Error unknown_crab(const std::string& name) {
+    return {ErrorCode::unknown_crab, "no crab named \"" + name + "\""};
 }
 
 double seconds(std::int64_t us) {
@@ -86,6 +97,121 @@ void push(ServerContext& ctx, const std::string& name, const HttpRequest& req, R
     });
 }
 
+// %XX-decodes a query-string component; nullopt on a malformed escape.
+std::optional<std::string> percent_decode(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out += text[i];
+            continue;
+        }
+        unsigned char byte = 0;
+        auto hex = text.substr(i + 1, 2);
+        auto [end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), byte, 16);
+        if (hex.size() != 2 || ec != std::errc() || end != hex.data() + 2) return std::nullopt;
+        out += static_cast<char>(byte);
+        i += 2;
+    }
+    return out;
+}
+
+// The parameters after '?': name=value pairs joined by '&'. A pair without '=' has an empty
+// value; a malformed escape or a repeated name is bad_message.
+protocol::Result<std::map<std::string, std::string>> query_params(std::string_view target) {
+    std::map<std::string, std::string> params;
+    auto q = target.find('?');
+    if (q == std::string_view::npos) return params;
+    for (auto rest = target.substr(q + 1); !rest.empty();) {
+        auto pair = rest.substr(0, rest.find('&'));
+        rest.remove_prefix(std::min(rest.size(), pair.size() + 1));
+        if (pair.empty()) continue;
+        auto eq = std::min(pair.find('='), pair.size());
+        auto name = percent_decode(pair.substr(0, eq));
+        auto value = percent_decode(pair.substr(std::min(eq + 1, pair.size())));
+        if (!name || !value) return Error{ErrorCode::bad_message, "malformed %-escape in query"};
+        if (!params.emplace(*name, *value).second)
+            return Error{ErrorCode::bad_message, "query parameter \"" + *name + "\" repeated"};
+    }
+    return params;
+}
+
+// Collect timeouts: timeout_ms, default 2 s, larger values cut to 30 s so a forgotten request
+// cannot hold a connection for long.
+constexpr std::chrono::milliseconds kCollectTimeout{2000};
+constexpr std::chrono::milliseconds kMaxCollectTimeout{30000};
+
+protocol::Result<std::chrono::milliseconds> collect_timeout(std::string_view target) {
+    auto params = query_params(target);
+    if (!params) return params.error();
+    std::chrono::milliseconds timeout = kCollectTimeout;
+    for (const auto& [name, value] : params.value()) {
+        if (name != "timeout_ms")
+            return Error{ErrorCode::bad_message, "unknown parameter \"" + name + "\" (timeout_ms)"};
+        std::uint64_t ms = 0;
+        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
+        if (ec != std::errc() || end != value.data() + value.size() || ms == 0)
+            return Error{ErrorCode::bad_message, "timeout_ms must be a whole number >= 1"};
+        auto cap = static_cast<std::uint64_t>(kMaxCollectTimeout.count());
+        timeout = std::chrono::milliseconds(std::min(ms, cap));
+    }
+    return timeout;
+}
+
+void collect_one(ServerContext& ctx, const std::string& name, const HttpRequest& req,
+                 Respond respond) {
+    auto v = req.version();
+    auto timeout = collect_timeout(target_of(req));
+    if (!timeout) return respond(reject(ctx, timeout.error(), v));
+    ctx.hub.collect_once(name, timeout.value(),
+                         [&ctx, respond, v](protocol::Result<core::SnapshotPtr> r) {
+                             if (!r) return respond(reject(ctx, r.error(), v));
+                             respond(json_response(200, std::string(r.value()->json()), v));
+                         });
+}
+
+// {"snapshots":[ENVELOPE...],"missing":[{"code","crab","message"}...]}, each in arrival order.
+// A missing crab is counted under its error code, like a refusal.
+std::string collect_all_body(ServerContext& ctx, const core::CollectAllResult& result) {
+    std::string body = "{\"snapshots\":[";
+    for (std::size_t i = 0; i < result.snapshots.size(); ++i) {
+        if (i) body += ',';
+        body += result.snapshots[i]->json();
+    }
+    auto missing = nlohmann::json::array();
+    for (const auto& [crab, error] : result.missing) {
+        ctx.metrics.count_error(error.code);
+        missing.push_back({{"crab", crab},
+                           {"code", protocol::to_string(error.code)},
+                           {"message", error.message}});
+    }
+    return body + "],\"missing\":" + missing.dump() + "}";
+}
+
+void collect_every(ServerContext& ctx, const HttpRequest& req, Respond respond) {
+    auto v = req.version();
+    auto timeout = collect_timeout(target_of(req));
+    if (!timeout) return respond(reject(ctx, timeout.error(), v));
+    ctx.hub.collect_all(timeout.value(), [&ctx, respond, v](core::CollectAllResult r) {
+        respond(json_response(200, collect_all_body(ctx, r), v));
+    });
+}
+
+// GET /v1/crabs/NAME/records: the crab must exist, then the parameters must be valid.
+HttpResponse records_response(ServerContext& ctx, const std::string& name, const HttpRequest& req) {
+    auto v = req.version();
+    auto info = ctx.hub.crab(name);
+    if (!info) return reject(ctx, unknown_crab(name), v);
+    auto params = query_params(target_of(req));
+    if (!params) return reject(ctx, params.error(), v);
+    auto query = core::parse_records_query(params.value());
+    if (!query) return reject(ctx, query.error(), v);
+    core::RecordsSource source{ctx.config.data_dir / name, name, ctx.hub.get_buffer(name).value(),
+                               info->stored == info->buffered};
+    auto body = core::run_records_query(source, query.value(), ctx.decoder);
+    if (!body) return reject(ctx, body.error(), v);
+    return json_response(200, std::move(body.value()), v);
+}
+
 void crab_route(ServerContext& ctx, const HttpRequest& req, Respond& respond) {
     std::string name, rest;
     auto target = target_of(req);
@@ -100,14 +226,15 @@ void crab_route(ServerContext& ctx, const HttpRequest& req, Respond& respond) {
     bool post = req.method() == http::verb::post;
     if (rest.empty() && get) {
         auto info = ctx.hub.crab(name);
-        if (!info)
-            return respond(
-                reject(ctx, {ErrorCode::unknown_crab, "no crab named \"" + name + "\""}, v));
+        if (!info) return respond(reject(ctx, unknown_crab(name), v));
         return respond(json_response(200, crab_json(*info).dump(), v));
     }
     if (rest == "buffer" && get) return respond(buffer_response(ctx, name, v));
     if (rest == "snapshots" && post) return push(ctx, name, req, std::move(respond));
-    if (rest.empty() || rest == "buffer" || rest == "snapshots") {
+    if (rest == "collect" && post) return collect_one(ctx, name, req, std::move(respond));
+    if (rest == "records" && get) return respond(records_response(ctx, name, req));
+    if (rest.empty() || rest == "buffer" || rest == "snapshots" || rest == "collect" ||
+        rest == "records") {
         return respond(reject(ctx, {ErrorCode::method_not_allowed, "method not allowed here"}, v));
     }
     respond(reject(ctx, {ErrorCode::not_found, "no such route"}, v));
@@ -139,6 +266,8 @@ void handle_http(ServerContext& ctx, const HttpRequest& req, Respond respond) {
     auto path = target.substr(0, target.find('?'));
     bool get = req.method() == http::verb::get;
     if (path.substr(0, 10) == "/v1/crabs/") return crab_route(ctx, req, respond);
+    if (path == "/v1/collect" && req.method() == http::verb::post)
+        return collect_every(ctx, req, std::move(respond));
     if (path == "/healthz" && get) {
         nlohmann::json body = {{"status", ctx.stopping ? "stopping" : "ok"},
                                {"hub_seq", ctx.hub.hub_seq()}};
@@ -157,7 +286,8 @@ void handle_http(ServerContext& ctx, const HttpRequest& req, Respond respond) {
         res.set(http::field::content_type, "text/plain; version=0.0.4");
         return respond(std::move(res));
     }
-    bool known = path == "/healthz" || path == "/v1/crabs" || path == "/metrics";
+    bool known =
+        path == "/healthz" || path == "/v1/crabs" || path == "/metrics" || path == "/v1/collect";
     respond(reject(ctx,
                    known ? Error{ErrorCode::method_not_allowed, "method not allowed here"}
                          : Error{ErrorCode::not_found, "no such route: " + std::string(path)},
