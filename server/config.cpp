@@ -137,6 +137,70 @@ void read_local_crab(const toml::table& root, Config& c) {
     c.local_crab_interval = std::chrono::milliseconds(ms);
 }
 
+std::string at_line(const toml::node& node) {
+    return " (line " + std::to_string(node.source().begin.line) + ")";
+}
+
+bool is_crab_glob(const std::string& glob) {
+    if (glob.empty() || glob.size() > 256) return false;
+    for (char ch : glob) {
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' || ch == '*' ||
+                  ch == '?';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+core::PollRule read_poll_rule(const toml::table& t) {
+    core::PollRule r;
+    const toml::node* crabs = t.get("crabs");
+    if (!crabs) fail("crabs is required" + at_line(t));
+    read(t, "crabs", r.crabs);
+    if (!is_crab_glob(r.crabs)) {
+        fail("crabs must be a crab name or a glob of name characters, * and ?, not \"" + r.crabs +
+             "\"" + at_line(*crabs));
+    }
+    const toml::node* interval = t.get("interval_ms");
+    if (!interval) fail("interval_ms is required" + at_line(t));
+    std::int64_t ms = 0;
+    read(t, "interval_ms", ms);
+    if (ms <= 0) fail("interval_ms must be positive" + at_line(*interval));
+    r.interval = std::chrono::milliseconds(ms);
+    ms = r.min_delay.count();
+    read(t, "min_delay_ms", ms);
+    r.min_delay = std::chrono::milliseconds(ms);
+    ms = r.timeout.count();
+    read(t, "timeout_ms", ms);
+    if (ms <= 0) fail("timeout_ms must be positive" + at_line(*t.get("timeout_ms")));
+    r.timeout = std::chrono::milliseconds(ms);
+    std::int64_t misses = 0;
+    read(t, "heartbeat_misses", misses);
+    if (misses > 1000000)
+        fail("heartbeat_misses is too large" + at_line(*t.get("heartbeat_misses")));
+    r.heartbeat_misses = static_cast<std::uint32_t>(misses);
+    return r;
+}
+
+void read_polling(const toml::table& root, Config& c) {
+    const toml::node* node = root.get("polling");
+    if (!node) return;
+    const toml::array* rules = node->as_array();
+    if (!rules || rules->empty() || !rules->is_array_of_tables())
+        fail("polling must be an array of tables, written [[polling]]" + at_line(*node));
+    for (std::size_t i = 0; i < rules->size(); ++i) {
+        const toml::table& t = *rules->get(i)->as_table();
+        std::string where = "polling[" + std::to_string(i) + "]";
+        check_keys(t, where,
+                   {"crabs", "interval_ms", "min_delay_ms", "timeout_ms", "heartbeat_misses"});
+        try {
+            c.polling.push_back(read_poll_rule(t));
+        } catch (const std::runtime_error& e) {
+            fail(where + ": " + e.what());
+        }
+    }
+}
+
 }  // namespace
 
 void parse_listen(const std::string& text, Config& config) {
@@ -170,13 +234,15 @@ Config load_config(const std::filesystem::path& file) {
              std::string(e.description()));
     }
     try {
-        check_keys(root, "", {"hub", "buffer", "limits", "storage", "websocket", "local_crab"});
+        check_keys(root, "",
+                   {"hub", "buffer", "limits", "storage", "websocket", "local_crab", "polling"});
         read_hub(root, c);
         read_buffer(root, c);
         read_limits(root, c);
         read_storage(root, c);
         read_websocket(root, c);
         read_local_crab(root, c);
+        read_polling(root, c);
     } catch (const std::runtime_error& e) {
         fail(file.string() + ": " + e.what());
     }

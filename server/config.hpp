@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/disk_writer.hpp"
+#include "core/poll_scheduler.hpp"
 #include "protocol/limits.hpp"
 
 namespace octopus::server {
@@ -30,6 +32,9 @@ struct Config {
     bool local_crab = true;
     std::string local_crab_name = "local_system";
     std::chrono::milliseconds local_crab_interval{1000};
+
+    // [[polling]]: scheduled collect requests; a crab follows the first rule whose glob matches.
+    std::vector<core::PollRule> polling;
 };
 
 // Throws std::runtime_error with the file name and the offending key or line.

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/file_lock.hpp"
+#include "core/poll_scheduler.hpp"
 #include "server/asio_executor.hpp"
 #include "server/listener.hpp"
 #include "server/local_crab.hpp"
@@ -113,12 +114,22 @@ int run_hub(const Config& config) {
         if (!local->start()) local.reset();
     }
 
+    // [[polling]]: scheduled collects. on_silent is the hook for marking a crab offline.
+    core::PollScheduler poller(hub, executor, config.polling);
+    poller.on_silent = [&poller](const std::string& crab) {
+        const core::PollRule* rule = poller.rule_for(crab);
+        spdlog::warn("crab \"{}\" is silent: {} polls in a row unanswered", crab,
+                     rule ? rule->heartbeat_misses : 0);
+    };
+    if (!config.polling.empty()) poller.start();
+
     asio::steady_timer drain(ioc);
     ctx.on_drained = [&drain] { drain.cancel(); };
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int sig) {
         if (ec) return;
         spdlog::info("signal {} received", sig);
+        poller.stop();
         begin_shutdown(ctx, *listener, local, drain, ioc);
     });
     ioc.run();

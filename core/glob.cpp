@@ -1,0 +1,32 @@
+#include "core/glob.hpp"
+
+namespace octopus::core {
+
+bool glob_match(std::string_view pattern, std::string_view name) {
+    std::size_t p = 0, n = 0;
+    // Where to resume after the most recent `*`: the pattern just past it, and the name position
+    // it has swallowed up to. Only the last star matters: an earlier one can never do better.
+    std::size_t star = std::string_view::npos, star_n = 0;
+    while (n < name.size()) {
+        if (p < pattern.size() && pattern[p] == '*') {
+            star = p++;
+            star_n = n;
+        } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
+            ++p;
+            ++n;
+        } else if (star != std::string_view::npos) {
+            p = star + 1;
+            n = ++star_n;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.size() && pattern[p] == '*') ++p;
+    return p == pattern.size();
+}
+
+bool glob_has_wildcard(std::string_view pattern) {
+    return pattern.find_first_of("*?") != std::string_view::npos;
+}
+
+}  // namespace octopus::core

@@ -1,0 +1,18 @@
+// Shell-style name matching for crab names in config and subscriptions: `*` matches any run of
+// bytes (including none), `?` matches exactly one byte, every other byte matches itself. There
+// is no escaping and no character class; crab names never contain `*` or `?`, so none is needed.
+// Matching is byte-wise and iterative (one backtrack point, the last `*`): O(len(pattern) *
+// len(name)) in the worst case, never recursive, so a hostile pattern such as "a*a*a*a*b" cannot
+// blow the stack or go exponential.
+#pragma once
+
+#include <string_view>
+
+namespace octopus::core {
+
+bool glob_match(std::string_view pattern, std::string_view name);
+
+// True if `pattern` contains `*` or `?` (false means it names exactly one crab).
+bool glob_has_wildcard(std::string_view pattern);
+
+}  // namespace octopus::core
