@@ -51,6 +51,14 @@ void DiskWriter::submit(std::vector<WriteItem> items) {
     cv_.notify_one();
 }
 
+void DiskWriter::submit_task(std::function<void(bool sync)> task) {
+    {
+        std::lock_guard lk(mu_);
+        tasks_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+}
+
 void DiskWriter::stop() {
     {
         std::lock_guard lk(mu_);
@@ -62,17 +70,22 @@ void DiskWriter::stop() {
 
 void DiskWriter::run() {
     std::vector<WriteItem> batch;
+    std::vector<std::function<void(bool)>> tasks;
     for (;;) {
         {
             std::unique_lock lk(mu_);
             auto wake =
                 Clock::now() + std::min(options_.fsync_interval, options_.checkpoint_interval);
-            cv_.wait_until(lk, wake, [&] { return !queue_.empty() || stopping_; });
+            cv_.wait_until(lk, wake,
+                           [&] { return !queue_.empty() || !tasks_.empty() || stopping_; });
             batch.swap(queue_);
-            if (batch.empty() && stopping_) break;
+            tasks.swap(tasks_);
+            if (batch.empty() && tasks.empty() && stopping_) break;
         }
         if (!batch.empty()) write_batch(batch);
         batch.clear();
+        for (auto& task : tasks) task(options_.policy == FsyncPolicy::always);
+        tasks.clear();
         if (options_.policy == FsyncPolicy::interval &&
             Clock::now() - last_sync_ >= options_.fsync_interval) {
             sync_dirty(false);

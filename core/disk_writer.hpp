@@ -51,6 +51,9 @@ class DiskWriter {
     void start();
     // Any thread. Items keep their order.
     void submit(std::vector<WriteItem> items);
+    // Any thread. Runs on the writer thread after the snapshots queued before it are written;
+    // `sync` tells the task whether the fsync policy is "always".
+    void submit_task(std::function<void(bool sync)> task);
     // Writes what is queued, syncs and checkpoints everything, joins the thread.
     void stop();
 
@@ -68,6 +71,7 @@ class DiskWriter {
     std::mutex mu_;
     std::condition_variable cv_;
     std::vector<WriteItem> queue_;
+    std::vector<std::function<void(bool)>> tasks_;
     bool stopping_ = false;
     std::thread thread_;
     std::vector<Workspace*> touched_;  // writer thread only: workspaces with unsynced/unsaved state

@@ -30,6 +30,7 @@ struct Hub::CrabState {
     std::uint64_t accepted = 0;
     std::uint64_t duplicates = 0;
     std::uint64_t rejected = 0;
+    bool announced = false;  // "registered" was sent to subscribers
 };
 
 Hub::Hub(HubOptions options, Executor& executor, DiskWriter& writer, Metrics& metrics,
@@ -38,7 +39,8 @@ Hub::Hub(HubOptions options, Executor& executor, DiskWriter& writer, Metrics& me
       executor_(executor),
       writer_(writer),
       metrics_(metrics),
-      clock_(clock) {}
+      clock_(clock),
+      cursors_(options_.data_dir / "_consumers", writer) {}
 
 Hub::~Hub() {
     *alive_ = false;
@@ -51,6 +53,7 @@ std::size_t Hub::buffer_size(const std::string& name) const {
 
 void Hub::recover(protocol::Decoder& decoder) {
     fs::create_directories(options_.data_dir);
+    cursors_.load();
     for (const auto& entry : fs::directory_iterator(options_.data_dir)) {
         auto name = entry.path().filename().string();
         if (!entry.is_directory() || !protocol::is_valid_crab_name(name)) continue;
@@ -61,6 +64,7 @@ void Hub::recover(protocol::Decoder& decoder) {
         c.last_hub_seq = r.max_hub_seq;
         c.stored = r.records;
         c.last_received_at_us = r.last_received_at_us;
+        c.announced = r.records > 0;
         hub_seq_ = std::max(hub_seq_, r.max_hub_seq);
         spdlog::info(
             "recovered {}: {} records, last seq {}, last hub_seq {}, {} torn bytes cut, "
@@ -94,12 +98,22 @@ protocol::Result<bool> Hub::register_crab(const std::string& name, std::shared_p
         return Error{ErrorCode::duplicate_crab, "crab \"" + name + "\" is already connected"};
     }
     c.link = std::move(link);
+    if (!c.announced) lifecycle(c, "registered");
+    c.announced = true;
+    lifecycle(c, "online");
     return true;
 }
 
 void Hub::unregister_crab(const std::string& name, const CrabLink* link) {
     auto it = crabs_.find(name);
-    if (it != crabs_.end() && it->second->link.get() == link) it->second->link.reset();
+    if (it == crabs_.end() || it->second->link.get() != link) return;
+    it->second->link.reset();
+    lifecycle(*it->second, "offline");
+}
+
+void Hub::lifecycle(const CrabState& c, const char* event) {
+    subs_.crab_event(c.name, std::make_shared<const std::string>(
+                                 protocol::encode_crab_event(event, c.name, clock_.now_us())));
 }
 
 std::optional<std::uint64_t> Hub::durable_seq(const std::string& name) const {
@@ -123,6 +137,7 @@ SnapshotPtr Hub::accept(CrabState& c, protocol::Snapshot& snap, std::uint64_t se
     c.last_received_at_us = s->received_at_us;
     ++c.stored;
     ++c.accepted;
+    subs_.publish(c.name, s);
     return s;
 }
 
@@ -142,6 +157,7 @@ void Hub::ingest(const std::string& name, std::vector<protocol::Snapshot>& items
         }
         auto stored = accept(c, snap, seq);
         writes.push_back({&c.workspace, stored});
+        inflight_.emplace_back(&c, stored);
         if (!snap.reply_to.empty()) {
             auto pending = collects_.find(snap.reply_to);
             if (pending != collects_.end() && pending->second.crab == name) {
@@ -174,6 +190,8 @@ void Hub::fire(AckWaiter& w) {
 }
 
 void Hub::on_durable(std::uint64_t hub_seq) {
+    while (!inflight_.empty() && inflight_.front().second->hub_seq <= hub_seq)
+        inflight_.pop_front();
     while (!waiters_.empty() && waiters_.front().hub_seq <= hub_seq) {
         AckWaiter w = std::move(waiters_.front());
         waiters_.pop_front();
@@ -263,6 +281,115 @@ void Hub::collect_all(std::chrono::milliseconds timeout,
             }
             if (--g->outstanding == 0) g->done(std::move(g->result));
         });
+    }
+}
+
+protocol::Result<bool> Hub::subscribe(SubscriberSink& sink, const protocol::Subscribe& spec) {
+    using Kind = protocol::From::Kind;
+    if (subs_.find(&sink, spec.id)) {
+        return Error{ErrorCode::bad_message,
+                     "subscription \"" + spec.id + "\" already exists on this connection"};
+    }
+    protocol::From from = spec.from;
+    if (auto acked = spec.durable.empty() ? std::nullopt : cursors_.get(spec.durable)) {
+        from = {Kind::hub_seq, *acked, 0};
+    }
+    auto& e = subs_.add({spec.id, spec.crabs, spec.durable, spec.group, &sink, hub_seq_, true, {}});
+    sink.subscribed(spec.id, hub_seq_);
+    if (from.kind == Kind::buffer) replay(e, 0, std::nullopt, true);
+    if (from.kind == Kind::hub_seq) replay(e, from.hub_seq, std::nullopt, false);
+    if (from.kind == Kind::since) replay(e, 0, static_cast<std::int64_t>(from.since * 1e6), false);
+    return true;
+}
+
+protocol::Result<bool> Hub::unsubscribe(SubscriberSink& sink, const std::string& id) {
+    if (!subs_.find(&sink, id))
+        return Error{ErrorCode::bad_message, "no subscription \"" + id + "\""};
+    subs_.remove(&sink, id);
+    return true;
+}
+
+void Hub::remove_subscriber(SubscriberSink& sink) {
+    subs_.remove(&sink, "");
+}
+
+void Hub::resume(SubscriberSink& sink, const std::string& id) {
+    auto* e = subs_.find(&sink, id);
+    if (e && !e->live) replay(*e, e->cursor, std::nullopt, false);
+}
+
+protocol::Result<bool> Hub::consumer_ack(SubscriberSink& sink, const std::string& id,
+                                         std::uint64_t hub_seq) {
+    auto* e = subs_.find(&sink, id);
+    if (!e) return Error{ErrorCode::bad_message, "no subscription \"" + id + "\""};
+    if (e->durable.empty() && e->group.empty()) {
+        return Error{ErrorCode::bad_message,
+                     "subscription \"" + id + "\" is neither durable nor in a group"};
+    }
+    auto upto = std::min(hub_seq, e->cursor);  // never past what was delivered
+    subs_.ack(*e, upto);
+    if (e->durable.empty()) return true;
+    std::weak_ptr<bool> alive = alive_;
+    SubscriberSink* target = &sink;
+    cursors_.advance(e->durable, upto, [this, alive, target, id, upto] {
+        executor_.post([this, alive, target, id, upto] {
+            if (!alive.expired() && subs_.find(target, id)) target->acknowledged(id, upto);
+        });
+    });
+    return true;
+}
+
+// Replays the matching events after `after` (or received at/after `since_us`) in hub_seq order,
+// then leaves the subscription live. A durable sink that fills up stops the replay; it resumes
+// from the cursor later.
+void Hub::replay(Subscriptions::Entry& e, std::uint64_t after, std::optional<std::int64_t> since_us,
+                 bool ring_only) {
+    std::vector<SnapshotPtr> events;
+    for (auto& [name, c] : crabs_) {
+        if (subs_.matches(e, name)) append_events(*c, after, since_us, ring_only, events);
+    }
+    std::sort(events.begin(), events.end(),
+              [](const SnapshotPtr& a, const SnapshotPtr& b) { return a->hub_seq < b->hub_seq; });
+    e.live = true;
+    for (const auto& s : events) {
+        subs_.hand(e, s);
+        if (!e.live) return;
+    }
+    e.cursor = std::max(e.cursor, hub_seq_);
+}
+
+void Hub::append_events(CrabState& c, std::uint64_t after, std::optional<std::int64_t> since_us,
+                        bool ring_only, std::vector<SnapshotPtr>& out) {
+    auto wanted = [&](const SnapshotPtr& s) {
+        return s->hub_seq > after && (!since_us || s->received_at_us >= *since_us);
+    };
+    // The ring holds the newest contiguous run of the crab's history: it covers the request when
+    // it holds everything, or reaches back to (or before) the requested start.
+    bool covered = ring_only || c.ring.size() == c.stored ||
+                   (!c.ring.empty() && (since_us ? c.ring.at(0)->received_at_us < *since_us
+                                                 : c.ring.at(0)->hub_seq <= after));
+    if (covered) {
+        for (std::size_t i = 0; i < c.ring.size(); ++i) {
+            if (wanted(c.ring.at(i))) out.push_back(c.ring.at(i));
+        }
+        return;
+    }
+    // The ring is not enough: the files, then what is accepted but not written yet (or was
+    // written after the scan looked).
+    std::uint64_t disk_max = 0;
+    for (const auto& file : c.workspace.record_files()) {
+        auto month = month_of(file);
+        scan_lines(file, 0, [&](std::string_view line, std::uint64_t) {
+            auto h = protocol::peek_hub_seq(line);
+            if (!h || *h <= after) return;
+            auto s = snapshot_from_line(disk_decoder_, line, month);
+            if (!s) return;
+            disk_max = std::max(disk_max, s->hub_seq);
+            if (wanted(s)) out.push_back(std::move(s));
+        });
+    }
+    for (const auto& [crab, s] : inflight_) {
+        if (crab == &c && s->hub_seq > disk_max && wanted(s)) out.push_back(s);
     }
 }
 

@@ -20,15 +20,19 @@
 
 #include "core/clock.hpp"
 #include "core/crab_link.hpp"
+#include "core/cursor_store.hpp"
 #include "core/disk_writer.hpp"
 #include "core/executor.hpp"
 #include "core/metrics.hpp"
 #include "core/ring_buffer.hpp"
 #include "core/stored_snapshot.hpp"
+#include "core/subscriber_sink.hpp"
+#include "core/subscriptions.hpp"
 #include "core/workspace.hpp"
 #include "protocol/decoder.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/result.hpp"
+#include "protocol/subscriber_messages.hpp"
 
 namespace octopus::core {
 
@@ -91,6 +95,18 @@ class Hub {
     void collect_once(const std::string& name, std::chrono::milliseconds timeout, CollectFn done);
     void collect_all(std::chrono::milliseconds timeout, std::function<void(CollectAllResult)> done);
 
+    // Subscribers. subscribe() calls sink->subscribed(), replays what `from` asks for (from the
+    // ring when it covers the range, else from the workspace files), then goes live: no gap and
+    // no duplicate at the seam because all of it happens in one turn of this thread.
+    protocol::Result<bool> subscribe(SubscriberSink& sink, const protocol::Subscribe& spec);
+    protocol::Result<bool> unsubscribe(SubscriberSink& sink, const std::string& id);
+    void remove_subscriber(SubscriberSink& sink);
+    // A held-back durable subscription catches up (its sink has room again).
+    void resume(SubscriberSink& sink, const std::string& id);
+    protocol::Result<bool> consumer_ack(SubscriberSink& sink, const std::string& id,
+                                        std::uint64_t hub_seq);
+    std::size_t subscription_count() const { return subs_.size(); }
+
     // The writer reports that everything up to hub_seq is durable (called on this thread).
     void on_durable(std::uint64_t hub_seq);
 
@@ -116,6 +132,11 @@ class Hub {
     SnapshotPtr accept(CrabState& c, protocol::Snapshot& snap, std::uint64_t seq);
     void fire(AckWaiter& w);
     CrabInfo info(const CrabState& c) const;
+    void lifecycle(const CrabState& c, const char* event);
+    void replay(Subscriptions::Entry& e, std::uint64_t after, std::optional<std::int64_t> since_us,
+                bool ring_only);
+    void append_events(CrabState& c, std::uint64_t after, std::optional<std::int64_t> since_us,
+                       bool ring_only, std::vector<SnapshotPtr>& out);
 
     HubOptions options_;
     Executor& executor_;
@@ -125,8 +146,14 @@ class Hub {
     std::uint64_t hub_seq_ = 0;
     std::unordered_map<std::string, std::unique_ptr<CrabState>> crabs_;
     std::deque<AckWaiter> waiters_;
+    // Accepted but not yet reported written, in hub_seq order: with the files, replay's source
+    // for what the ring no longer holds.
+    std::deque<std::pair<const CrabState*, SnapshotPtr>> inflight_;
     std::unordered_map<std::string, PendingCollect> collects_;
     std::uint64_t next_request_ = 0;
+    Subscriptions subs_;
+    CursorStore cursors_;
+    protocol::Decoder disk_decoder_;  // reads envelopes back from workspaces for replay
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

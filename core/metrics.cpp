@@ -57,6 +57,13 @@ std::string Metrics::render(const std::vector<std::pair<std::string, double>>& g
            "Connections refused because max_connections was reached.", connections_refused);
     metric(out, "octopus_crab_sessions_open", "gauge", "Crab WebSocket sessions past hello.",
            crab_sessions_open);
+    metric(out, "octopus_subscriber_sessions_open", "gauge", "Subscriber WebSocket connections.",
+           subscriber_sessions_open);
+    metric(out, "octopus_events_delivered_total", "counter", "Snapshots queued to subscribers.",
+           events_delivered);
+    metric(out, "octopus_subscriber_drops_total", "counter",
+           "Snapshots skipped (gap) or refused because a subscriber's queue was full.",
+           subscriber_drops);
     metric(out, "octopus_frames_received_total", "counter", "WebSocket frames received from crabs.",
            frames_received);
     metric(out, "octopus_bytes_received_total", "counter", "Payload bytes received from crabs.",

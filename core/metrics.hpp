@@ -31,10 +31,13 @@ class LatencyHistogram {
 };
 
 struct Metrics {
-    Counter connections_open{0};     // gauge: live TCP connections
-    Counter connections_total{0};    // accepted TCP connections
-    Counter connections_refused{0};  // refused: over max_connections
-    Counter crab_sessions_open{0};   // gauge: WebSocket crab sessions after hello
+    Counter connections_open{0};          // gauge: live TCP connections
+    Counter connections_total{0};         // accepted TCP connections
+    Counter connections_refused{0};       // refused: over max_connections
+    Counter crab_sessions_open{0};        // gauge: WebSocket crab sessions after hello
+    Counter subscriber_sessions_open{0};  // gauge: WebSocket subscriber connections
+    Counter events_delivered{0};          // snapshots queued to subscribers
+    Counter subscriber_drops{0};          // snapshots a full subscriber queue could not take
     Counter frames_received{0};
     Counter bytes_received{0};
     Counter snapshots_accepted{0};

@@ -124,6 +124,16 @@ void read_websocket(const toml::table& root, Config& c) {
     c.ws_idle_timeout = std::chrono::seconds(s);
 }
 
+void read_subscribers(const toml::table& root, Config& c) {
+    const auto* t = section(root, "subscribers", {"max_queue_messages", "max_queue_bytes"});
+    if (!t) return;
+    read(*t, "max_queue_messages", c.subscriber_queue_messages);
+    read(*t, "max_queue_bytes", c.subscriber_queue_bytes);
+    if (c.subscriber_queue_messages == 0 || c.subscriber_queue_bytes == 0) {
+        fail("subscribers.max_queue_messages and max_queue_bytes must be positive");
+    }
+}
+
 void read_local_crab(const toml::table& root, Config& c) {
     const auto* t = section(root, "local_crab", {"enabled", "name", "interval_ms"});
     if (!t) return;
@@ -235,7 +245,8 @@ Config load_config(const std::filesystem::path& file) {
     }
     try {
         check_keys(root, "",
-                   {"hub", "buffer", "limits", "storage", "websocket", "local_crab", "polling"});
+                   {"hub", "buffer", "limits", "storage", "websocket", "local_crab", "polling",
+                    "subscribers"});
         read_hub(root, c);
         read_buffer(root, c);
         read_limits(root, c);
@@ -243,6 +254,7 @@ Config load_config(const std::filesystem::path& file) {
         read_websocket(root, c);
         read_local_crab(root, c);
         read_polling(root, c);
+        read_subscribers(root, c);
     } catch (const std::runtime_error& e) {
         fail(file.string() + ": " + e.what());
     }

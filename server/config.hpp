@@ -29,6 +29,10 @@ struct Config {
 
     std::chrono::seconds ws_idle_timeout{30};  // ping an idle crab; close if it stays silent
 
+    // Per subscriber connection: the outgoing queue's bounds before the overflow policy applies.
+    std::size_t subscriber_queue_messages = 10000;
+    std::size_t subscriber_queue_bytes = 8 * 1024 * 1024;
+
     bool local_crab = true;
     std::string local_crab_name = "local_system";
     std::chrono::milliseconds local_crab_interval{1000};

@@ -2,6 +2,7 @@
 
 #include "server/crab_session.hpp"
 #include "server/http_api.hpp"
+#include "server/subscriber_session.hpp"
 
 namespace octopus::server {
 
@@ -48,10 +49,17 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     }
     if (ec) return close();
     Request req = parser_->release();
-    if (beast::websocket::is_upgrade(req) && req.target() == "/v1/crab" && !ctx_.stopping) {
-        ctx_.untrack(this);
-        std::make_shared<CrabSession>(stream_.release_socket(), ctx_)->run(std::move(req));
-        return;
+    if (beast::websocket::is_upgrade(req) && !ctx_.stopping) {
+        if (req.target() == "/v1/crab") {
+            ctx_.untrack(this);
+            return std::make_shared<CrabSession>(stream_.release_socket(), ctx_)
+                ->run(std::move(req));
+        }
+        if (req.target() == "/v1/subscribe") {
+            ctx_.untrack(this);
+            return std::make_shared<SubscriberSession>(stream_.release_socket(), ctx_)
+                ->run(std::move(req));
+        }
     }
     keep_alive_ = req.keep_alive();
     core::bump(ctx_.metrics.http_requests);

@@ -1,0 +1,277 @@
+#include "server/subscriber_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/encoder.hpp"
+
+namespace octopus::server {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using protocol::Error;
+using protocol::ErrorCode;
+
+namespace {
+// Events of one subscription packed into one "snapshots" frame when they queue up.
+constexpr std::size_t kMaxBatch = 64;
+constexpr std::string_view kComma = ",";
+constexpr std::string_view kBatchEnd = "]}";
+}  // namespace
+
+SubscriberSession::SubscriberSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx)
+    : ws_(std::move(socket)), ctx_(ctx) {
+    core::bump(ctx_.metrics.connections_open);
+    core::bump(ctx_.metrics.subscriber_sessions_open);
+}
+
+SubscriberSession::~SubscriberSession() {
+    ctx_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+    ctx_.metrics.subscriber_sessions_open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void SubscriberSession::run(Request request) {
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::chrono::seconds(10);
+    timeouts.idle_timeout = ctx_.config.ws_idle_timeout.count() > 0
+                                ? websocket::stream_base::duration(ctx_.config.ws_idle_timeout)
+                                : websocket::stream_base::none();
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
+    ws_.read_message_max(ctx_.config.limits.max_frame_bytes);
+    beast::get_lowest_layer(ws_).expires_never();
+    ctx_.track(shared_from_this());
+    ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
+        if (ec) return self->finish();
+        self->read();
+    });
+}
+
+void SubscriberSession::read() {
+    ws_.async_read(buffer_,
+                   beast::bind_front_handler(&SubscriberSession::on_read, shared_from_this()));
+}
+
+void SubscriberSession::on_read(beast::error_code ec, std::size_t) {
+    if (ec) return finish();
+    auto data = buffer_.cdata();
+    handle(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    buffer_.consume(buffer_.size());
+    read();
+}
+
+void SubscriberSession::handle(std::string_view frame) {
+    auto reject = [this](const Error& e) {
+        ctx_.metrics.count_error(e.code);
+        send_text(protocol::encode_error(e));
+    };
+    auto msg = protocol::decode_subscriber_message(frame);
+    if (!msg) return reject(msg.error());
+    if (auto* sub = std::get_if<protocol::Subscribe>(&msg.value())) return handle_subscribe(*sub);
+    if (auto* un = std::get_if<protocol::Unsubscribe>(&msg.value())) {
+        auto r = ctx_.hub.unsubscribe(*this, un->id);
+        if (!r) return reject(r.error());
+        subs_.erase(un->id);
+        return send_text(protocol::encode_unsubscribed(un->id));
+    }
+    const auto& ack = std::get<protocol::ConsumerAck>(msg.value());
+    if (auto r = ctx_.hub.consumer_ack(*this, ack.sub, ack.hub_seq); !r) reject(r.error());
+}
+
+void SubscriberSession::handle_subscribe(const protocol::Subscribe& spec) {
+    if (subs_.count(spec.id)) {
+        ctx_.metrics.count_error(ErrorCode::bad_message);
+        return send_text(protocol::encode_error(
+            {ErrorCode::bad_message,
+             "subscription \"" + spec.id + "\" already exists on this connection"}));
+    }
+    auto sub = std::make_shared<Sub>();
+    sub->id = spec.id;
+    sub->single_prefix = protocol::snapshot_frame_prefix(spec.id);
+    sub->batch_prefix = protocol::batch_frame_prefix(spec.id);
+    sub->keys = spec.keys;
+    sub->overflow = spec.overflow;
+    sub->durable = !spec.durable.empty();
+    subs_[spec.id] = sub;
+    auto r = ctx_.hub.subscribe(*this, spec);  // replays into deliver() before returning
+    if (!r) {
+        subs_.erase(spec.id);
+        ctx_.metrics.count_error(r.error().code);
+        send_text(protocol::encode_error(r.error()));
+    }
+}
+
+void SubscriberSession::subscribed(const std::string& id, std::uint64_t hub_seq) {
+    send_text(protocol::encode_subscribed(id, hub_seq));
+}
+
+bool SubscriberSession::full() const {
+    return queue_.size() >= ctx_.config.subscriber_queue_messages ||
+           queued_bytes_ >= ctx_.config.subscriber_queue_bytes;
+}
+
+bool SubscriberSession::deliver(const std::string& id, const core::SnapshotPtr& snap) {
+    auto it = subs_.find(id);
+    if (it == subs_.end() || closing_ || finished_) return true;
+    Sub& sub = *it->second;
+    if (full()) {
+        if (sub.durable) {
+            sub.held = true;
+            return false;
+        }
+        core::bump(ctx_.metrics.subscriber_drops);
+        if (sub.overflow == protocol::Overflow::disconnect) {
+            overflow_close();
+            return true;
+        }
+        if (sub.missed++ == 0) sub.gap_from = snap->hub_seq;
+        sub.gap_to = snap->hub_seq;
+        return true;
+    }
+    flush_gap(sub);
+    core::bump(ctx_.metrics.events_delivered);
+    if (sub.keys.empty()) {
+        enqueue({it->second, snap, nullptr});
+    } else {
+        auto projected = protocol::project_envelope(snap->json(), sub.keys);
+        enqueue({nullptr, nullptr,
+                 std::make_shared<const std::string>(sub.single_prefix + projected.substr(1))});
+    }
+    return true;
+}
+
+void SubscriberSession::acknowledged(const std::string& id, std::uint64_t hub_seq) {
+    send_text(protocol::encode_acked(id, hub_seq));
+}
+
+void SubscriberSession::deliver_event(const std::shared_ptr<const std::string>& json) {
+    if (closing_ || finished_ || full())
+        return;  // lifecycle events are advisory; /v1/crabs has the truth
+    enqueue({nullptr, nullptr, json});
+}
+
+void SubscriberSession::flush_gap(Sub& sub) {
+    if (sub.missed == 0) return;
+    enqueue({nullptr, nullptr,
+             std::make_shared<const std::string>(
+                 protocol::encode_gap(sub.id, sub.gap_from, sub.gap_to, sub.missed))});
+    sub.missed = 0;
+}
+
+void SubscriberSession::send_text(std::string text) {
+    if (closing_ || finished_) return;
+    enqueue({nullptr, nullptr, std::make_shared<const std::string>(std::move(text))});
+}
+
+void SubscriberSession::enqueue(Item item) {
+    queued_bytes_ += item.bytes();
+    queue_.push_back(std::move(item));
+    if (!writing_) write_next();
+}
+
+// Takes the front item, or a run of up to kMaxBatch plain snapshots of one subscription, into
+// in_flight_ and points write_buffers_ at their bytes.
+void SubscriberSession::gather(std::size_t& taken) {
+    write_buffers_.clear();
+    Item& front = queue_.front();
+    if (front.text || !front.sub) {
+        write_buffers_.emplace_back(front.text->data(), front.text->size());
+        taken = 1;
+        return;
+    }
+    taken = 0;
+    while (taken < queue_.size() && taken < kMaxBatch && queue_[taken].sub == front.sub &&
+           !queue_[taken].text)
+        ++taken;
+    auto body = [](const core::SnapshotPtr& s) {
+        auto j = s->json();
+        return boost::asio::const_buffer(j.data() + 1, j.size() - 1);  // envelope minus its '{'
+    };
+    if (taken == 1) {
+        write_buffers_.emplace_back(front.sub->single_prefix.data(),
+                                    front.sub->single_prefix.size());
+        write_buffers_.push_back(body(front.snap));
+        return;
+    }
+    write_buffers_.emplace_back(front.sub->batch_prefix.data(), front.sub->batch_prefix.size());
+    for (std::size_t i = 0; i < taken; ++i) {
+        if (i > 0) write_buffers_.emplace_back(kComma.data(), kComma.size());
+        auto j = queue_[i].snap->json();
+        write_buffers_.emplace_back(j.data(), j.size());
+    }
+    write_buffers_.emplace_back(kBatchEnd.data(), kBatchEnd.size());
+}
+
+void SubscriberSession::write_next() {
+    if (queue_.empty()) {
+        writing_ = false;
+        return on_drained();
+    }
+    writing_ = true;
+    std::size_t taken = 0;
+    gather(taken);
+    in_flight_.assign(std::make_move_iterator(queue_.begin()),
+                      std::make_move_iterator(queue_.begin() + taken));
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
+    ws_.text(true);
+    ws_.async_write(write_buffers_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        for (const auto& item : self->in_flight_) self->queued_bytes_ -= item.bytes();
+        self->in_flight_.clear();
+        if (ec) return self->finish();
+        if (self->closing_) return self->send_close();
+        self->write_next();
+    });
+}
+
+// The queue emptied: report skipped ranges, then let held durable consumers catch up.
+void SubscriberSession::on_drained() {
+    for (auto& [id, sub] : subs_) flush_gap(*sub);
+    for (auto& [id, sub] : subs_) {
+        if (!sub->held || full()) continue;
+        sub->held = false;
+        ctx_.hub.resume(*this, id);
+    }
+}
+
+void SubscriberSession::overflow_close() {
+    if (closing_) return;
+    closing_ = true;
+    spdlog::warn("subscriber queue full ({} messages, {} bytes): closing with 4008", queue_.size(),
+                 queued_bytes_);
+    queue_.clear();
+    queued_bytes_ = 0;
+    for (const auto& item : in_flight_) queued_bytes_ += item.bytes();
+    if (writing_) {
+        // The peer is not reading, so the write in flight may never finish: cut the socket.
+        beast::get_lowest_layer(ws_).socket().close();
+        return;
+    }
+    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(2));
+    ws_.async_close(websocket::close_reason(
+                        static_cast<websocket::close_code>(protocol::close_code::slow_consumer),
+                        "slow_consumer"),
+                    [self = shared_from_this()](beast::error_code) { self->finish(); });
+}
+
+void SubscriberSession::shut_down() {
+    if (closing_ || finished_) return;
+    closing_ = true;
+    queue_.clear();
+    if (!writing_) send_close();  // otherwise the write in flight finishes first
+}
+
+void SubscriberSession::send_close() {
+    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(2));
+    ws_.async_close(websocket::close_reason(websocket::close_code::going_away, "hub shutting down"),
+                    [self = shared_from_this()](beast::error_code) { self->finish(); });
+}
+
+void SubscriberSession::finish() {
+    if (finished_) return;
+    finished_ = true;
+    ctx_.untrack(this);
+    ctx_.hub.remove_subscriber(*this);
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+}
+
+}  // namespace octopus::server

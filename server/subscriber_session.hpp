@@ -1,0 +1,88 @@
+// One consumer's WebSocket on /v1/subscribe (Bell dashboards, MAI workers). Owns a bounded
+// outgoing queue (messages and bytes) with exactly one write in flight. When several events of
+// one subscription are queued they go out as one "snapshots" frame, gathered from the shared
+// envelope bytes (nothing re-encoded unless a keys projection asks for it).
+// Overflow, per subscription: drop (skip, then tell the client with a "gap" message), disconnect
+// (close 4008), or, for a durable consumer, hold back and catch up from the hub once drained.
+// A subscriber that stops reading never slows ingest: the hub only ever appends to this queue.
+#pragma once
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/subscriber_sink.hpp"
+#include "protocol/subscriber_messages.hpp"
+#include "server/server_context.hpp"
+
+namespace octopus::server {
+
+class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>,
+                          public core::SubscriberSink,
+                          public Closable {
+  public:
+    using Request = boost::beast::http::request<boost::beast::http::string_body>;
+
+    SubscriberSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx);
+    ~SubscriberSession() override;
+
+    void run(Request request);
+    void shut_down() override;
+
+    void subscribed(const std::string& id, std::uint64_t hub_seq) override;
+    bool deliver(const std::string& id, const core::SnapshotPtr& snap) override;
+    void acknowledged(const std::string& id, std::uint64_t hub_seq) override;
+    void deliver_event(const std::shared_ptr<const std::string>& json) override;
+
+  private:
+    struct Sub {
+        std::string id;
+        std::string single_prefix;
+        std::string batch_prefix;
+        std::vector<std::string> keys;
+        protocol::Overflow overflow = protocol::Overflow::drop;
+        bool durable = false;
+        bool held = false;  // durable, waiting for room to catch up
+        std::uint64_t gap_from = 0, gap_to = 0, missed = 0;
+    };
+    struct Item {
+        std::shared_ptr<Sub> sub;  // set for snapshots without projection
+        core::SnapshotPtr snap;
+        std::shared_ptr<const std::string> text;  // control messages and projected snapshots
+        std::size_t bytes() const { return text ? text->size() : snap->line.size(); }
+    };
+
+    void read();
+    void on_read(boost::beast::error_code ec, std::size_t bytes);
+    void handle(std::string_view frame);
+    void handle_subscribe(const protocol::Subscribe& spec);
+    void send_text(std::string text);
+    void enqueue(Item item);
+    bool full() const;
+    void flush_gap(Sub& sub);
+    void write_next();
+    void gather(std::size_t& taken);
+    void on_drained();
+    void overflow_close();
+    void send_close();
+    void finish();
+
+    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    boost::beast::flat_buffer buffer_;
+    ServerContext& ctx_;
+    std::map<std::string, std::shared_ptr<Sub>> subs_;
+    std::deque<Item> queue_;
+    std::size_t queued_bytes_ = 0;
+    std::vector<Item> in_flight_;
+    std::vector<boost::asio::const_buffer> write_buffers_;
+    bool writing_ = false;
+    bool closing_ = false;
+    bool finished_ = false;
+};
+
+}  // namespace octopus::server
