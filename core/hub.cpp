@@ -111,6 +111,14 @@ void Hub::unregister_crab(const std::string& name, const CrabLink* link) {
     lifecycle(*it->second, "offline");
 }
 
+void Hub::mark_silent(const std::string& name) {
+    auto it = crabs_.find(name);
+    if (it == crabs_.end() || !it->second->link) return;
+    auto link = it->second->link;
+    unregister_crab(name, link.get());
+    link->disconnect("silent: missed heartbeat polls");
+}
+
 void Hub::lifecycle(const CrabState& c, const char* event) {
     subs_.crab_event(c.name, std::make_shared<const std::string>(
                                  protocol::encode_crab_event(event, c.name, clock_.now_us())));
@@ -294,7 +302,8 @@ protocol::Result<bool> Hub::subscribe(SubscriberSink& sink, const protocol::Subs
     if (auto acked = spec.durable.empty() ? std::nullopt : cursors_.get(spec.durable)) {
         from = {Kind::hub_seq, *acked, 0};
     }
-    auto& e = subs_.add({spec.id, spec.crabs, spec.durable, spec.group, &sink, hub_seq_, true, {}});
+    auto& e =
+        subs_.add({spec.id, spec.crabs, spec.durable, spec.group, &sink, hub_seq_, true, {}, {}});
     sink.subscribed(spec.id, hub_seq_);
     if (from.kind == Kind::buffer) replay(e, 0, std::nullopt, true);
     if (from.kind == Kind::hub_seq) replay(e, from.hub_seq, std::nullopt, false);
@@ -315,7 +324,7 @@ void Hub::remove_subscriber(SubscriberSink& sink) {
 
 void Hub::resume(SubscriberSink& sink, const std::string& id) {
     auto* e = subs_.find(&sink, id);
-    if (e && !e->live) replay(*e, e->cursor, std::nullopt, false);
+    if (e && !e->live) replay(*e, e->cursor, e->since_us, false);
 }
 
 protocol::Result<bool> Hub::consumer_ack(SubscriberSink& sink, const std::string& id,
@@ -351,11 +360,14 @@ void Hub::replay(Subscriptions::Entry& e, std::uint64_t after, std::optional<std
     std::sort(events.begin(), events.end(),
               [](const SnapshotPtr& a, const SnapshotPtr& b) { return a->hub_seq < b->hub_seq; });
     e.live = true;
+    e.cursor = after;  // a held-back replay resumes from here
+    e.since_us = since_us;
     for (const auto& s : events) {
-        subs_.hand(e, s);
+        subs_.hand(e, s, true);
         if (!e.live) return;
     }
     e.cursor = std::max(e.cursor, hub_seq_);
+    e.since_us.reset();
 }
 
 void Hub::append_events(CrabState& c, std::uint64_t after, std::optional<std::int64_t> since_us,

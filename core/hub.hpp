@@ -77,6 +77,8 @@ class Hub {
     protocol::Result<bool> register_crab(const std::string& name, std::shared_ptr<CrabLink> link);
     void unregister_crab(const std::string& name, const CrabLink* link);
     std::optional<std::uint64_t> durable_seq(const std::string& name) const;
+    // Heartbeat polling found the crab silent: its connection is ended, so it goes offline.
+    void mark_silent(const std::string& name);
     std::size_t buffer_size(const std::string& name) const;
 
     // Accepts snapshots from `name` (registered or not: HTTP pushes register lazily). Resent

@@ -15,9 +15,11 @@ class SubscriberSink {
     virtual ~SubscriberSink() = default;
     // The subscription is in place; replayed events follow, then live ones.
     virtual void subscribed(const std::string& id, std::uint64_t hub_seq) = 0;
-    // One event of subscription `id`. Returns false only when a durable subscription's queue is
-    // full: the hub then holds further events back and the sink calls Hub::resume once drained.
-    virtual bool deliver(const std::string& id, const SnapshotPtr& snap) = 0;
+    // One event of subscription `id`. `catching_up` is true for replayed events. Returns false
+    // when the sink cannot take it now without dropping (a replay, or a durable consumer, with
+    // a full queue): the hub then holds further events back and the sink calls Hub::resume once
+    // it has room. Live events of other subscriptions are the sink's to drop or refuse.
+    virtual bool deliver(const std::string& id, const SnapshotPtr& snap, bool catching_up) = 0;
     // A durable consumer's acknowledgement up to hub_seq is now on disk.
     virtual void acknowledged(const std::string& id, std::uint64_t hub_seq) = 0;
     // A crab lifecycle event, already encoded; sent once per connection.

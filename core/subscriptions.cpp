@@ -92,10 +92,10 @@ const Subscriptions::Route& Subscriptions::route(std::string_view crab) {
     return routes_.emplace(std::string(crab), std::move(r)).first->second;
 }
 
-void Subscriptions::hand(Entry& e, const SnapshotPtr& snap) {
+void Subscriptions::hand(Entry& e, const SnapshotPtr& snap, bool catching_up) {
     if (!e.live) return;
-    if (!e.sink->deliver(e.id, snap)) {
-        e.live = false;  // durable and full: it catches up from the ring or disk later
+    if (!e.sink->deliver(e.id, snap, catching_up)) {
+        e.live = false;  // held back: it catches up from the ring or disk later
         return;
     }
     e.cursor = std::max(e.cursor, snap->hub_seq);

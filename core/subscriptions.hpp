@@ -10,6 +10,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,9 +29,10 @@ class Subscriptions {
         std::string durable;
         std::string group;
         SubscriberSink* sink = nullptr;
-        std::uint64_t cursor = 0;         // every matching event up to here was handed to the sink
-        bool live = true;                 // false while a durable consumer is held back to catch up
-        std::deque<SnapshotPtr> unacked;  // group members: delivered, not yet acknowledged
+        std::uint64_t cursor = 0;  // every matching event up to here was handed to the sink
+        bool live = true;          // false while held back to catch up (replay or durable)
+        std::optional<std::int64_t> since_us;  // a "since" replay still in progress
+        std::deque<SnapshotPtr> unacked;       // group members: delivered, not yet acknowledged
     };
 
     bool matches(const Entry& e, std::string_view crab) const;
@@ -43,7 +45,8 @@ class Subscriptions {
 
     void publish(std::string_view crab, const SnapshotPtr& snap);
     void crab_event(std::string_view crab, const std::shared_ptr<const std::string>& json);
-    void hand(Entry& e, const SnapshotPtr& snap);  // delivers to one entry, tracking its cursor
+    // Delivers to one entry, tracking its cursor; `catching_up` for replayed events.
+    void hand(Entry& e, const SnapshotPtr& snap, bool catching_up = false);
 
     std::size_t size() const { return entries_.size(); }
     std::vector<std::string> sink_subscription_ids(const SubscriberSink* sink) const;

@@ -49,6 +49,7 @@ namespace close_code {
 inline constexpr std::uint16_t going_away = 1001;      // hub shutting down
 inline constexpr std::uint16_t protocol_error = 1002;  // not_hello
 inline constexpr std::uint16_t duplicate_crab = 4001;  // name already connected
+inline constexpr std::uint16_t silent = 4003;          // heartbeat polls went unanswered
 inline constexpr std::uint16_t slow_consumer = 4008;   // peer did not read its queue
 }  // namespace close_code
 

@@ -147,6 +147,11 @@ void CrabSession::request_snapshot(const std::string& request_id) {
     send(protocol::encode_collect(request_id));
 }
 
+void CrabSession::disconnect(const std::string& reason) {
+    spdlog::warn("crab {}: {}", name_, reason);
+    close_after_flush(protocol::close_code::silent, reason);
+}
+
 void CrabSession::send(std::string message) {
     if (closing_ || finished_) return;
     if (outbox_.size() >= kMaxOutbox) {

@@ -31,6 +31,7 @@ class CrabSession : public std::enable_shared_from_this<CrabSession>,
 
     void run(Request request);
     void request_snapshot(const std::string& request_id) override;
+    void disconnect(const std::string& reason) override;
     void shut_down() override;
 
   private:

@@ -114,12 +114,13 @@ int run_hub(const Config& config) {
         if (!local->start()) local.reset();
     }
 
-    // [[polling]]: scheduled collects. on_silent is the hook for marking a crab offline.
+    // [[polling]]: scheduled collects; heartbeat polling disconnects a silent crab (offline).
     core::PollScheduler poller(hub, executor, config.polling);
-    poller.on_silent = [&poller](const std::string& crab) {
+    poller.on_silent = [&poller, &hub](const std::string& crab) {
         const core::PollRule* rule = poller.rule_for(crab);
         spdlog::warn("crab \"{}\" is silent: {} polls in a row unanswered", crab,
                      rule ? rule->heartbeat_misses : 0);
+        hub.mark_silent(crab);
     };
     if (!config.polling.empty()) poller.start();
 

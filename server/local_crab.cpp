@@ -25,6 +25,12 @@ void LocalCrab::stop() {
     hub_.unregister_crab(name_, this);
 }
 
+// The in-process crab answers synchronously, so it is never silent; stop sampling if told to.
+void LocalCrab::disconnect(const std::string& reason) {
+    spdlog::warn("local crab {}: {}", name_, reason);
+    timer_.cancel();
+}
+
 void LocalCrab::request_snapshot(const std::string& request_id) {
     push(request_id);
 }

@@ -24,6 +24,7 @@ class LocalCrab : public core::CrabLink, public std::enable_shared_from_this<Loc
     bool start();
     void stop();
     void request_snapshot(const std::string& request_id) override;
+    void disconnect(const std::string& reason) override;
 
   private:
     void schedule();

@@ -109,12 +109,13 @@ bool SubscriberSession::full() const {
            queued_bytes_ >= ctx_.config.subscriber_queue_bytes;
 }
 
-bool SubscriberSession::deliver(const std::string& id, const core::SnapshotPtr& snap) {
+bool SubscriberSession::deliver(const std::string& id, const core::SnapshotPtr& snap,
+                                bool catching_up) {
     auto it = subs_.find(id);
     if (it == subs_.end() || closing_ || finished_) return true;
     Sub& sub = *it->second;
     if (full()) {
-        if (sub.durable) {
+        if (sub.durable || catching_up) {
             sub.held = true;
             return false;
         }

@@ -35,7 +35,7 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
     void shut_down() override;
 
     void subscribed(const std::string& id, std::uint64_t hub_seq) override;
-    bool deliver(const std::string& id, const core::SnapshotPtr& snap) override;
+    bool deliver(const std::string& id, const core::SnapshotPtr& snap, bool catching_up) override;
     void acknowledged(const std::string& id, std::uint64_t hub_seq) override;
     void deliver_event(const std::shared_ptr<const std::string>& json) override;
 
@@ -47,7 +47,7 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
         std::vector<std::string> keys;
         protocol::Overflow overflow = protocol::Overflow::drop;
         bool durable = false;
-        bool held = false;  // durable, waiting for room to catch up
+        bool held = false;  // replay or durable, waiting for room to catch up
         std::uint64_t gap_from = 0, gap_to = 0, missed = 0;
     };
     struct Item {

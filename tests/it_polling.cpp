@@ -87,7 +87,7 @@ TEST_CASE("polling paces collect requests by min_delay and stores the answers") 
     CHECK(hub.process().output().find("polling stopped: ") != std::string::npos);
 }
 
-TEST_CASE("a crab that leaves heartbeat_misses polls unanswered is reported silent") {
+TEST_CASE("a crab that leaves heartbeat_misses polls unanswered is marked offline (close 4003)") {
     TempDir dir;
     auto hub = polling_hub(dir,
                            "[[polling]]\ncrabs = \"mute\"\ninterval_ms = 30\n"
@@ -97,6 +97,10 @@ TEST_CASE("a crab that leaves heartbeat_misses polls unanswered is reported sile
     CHECK(crab.recv_json()["type"] == "collect");  // and never answered
     CHECK(hub.process().wait_for_output(R"(crab "mute" is silent: 2 polls in a row unanswered)",
                                         std::chrono::seconds(5)));
+    for (int i = 0; i < 100 && crab.recv(std::chrono::seconds(5)).has_value(); ++i) {
+    }
+    CHECK(crab.close_code() == 4003);
+    CHECK(http_json(hub.port(), "GET", "/v1/crabs/mute")["online"] == false);
 }
 
 TEST_CASE("bad [[polling]] config stops the hub with the key and line named") {

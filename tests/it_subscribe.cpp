@@ -149,6 +149,30 @@ TEST_CASE("from hub_seq and since replay across the ring-to-disk seam with no ga
     CHECK(timed.front()["received_at"].get<double>() >= since);
 }
 
+TEST_CASE("a long replay is paced by the subscriber's queue, never turned into a gap") {
+    TempDir dir;
+    auto config =
+        write_config(dir.path(), "[buffer]\nsize = 10\n[subscribers]\nmax_queue_messages = 64\n");
+    HubProcess hub(dir.path() / "data", "always", false, {"--config", config.string()});
+    WsClient crab(hub.port());
+    crab.hello("long");
+    for (int batch = 0; batch < 2; ++batch) {  // max_batch is 1000
+        std::string items;
+        for (int i = 1; i <= 1000; ++i) {
+            items += (i > 1 ? "," : "") + std::string(R"({"seq":)") +
+                     std::to_string(batch * 1000 + i) + R"(,"values":{"v":1}})";
+        }
+        crab.send(R"({"type":"snapshots","items":[)" + items + "]}");
+    }
+    crab.wait_ack(2000);
+    WsClient sub(hub.port(), "/v1/subscribe");
+    sub.send(subscribe("r", R"(,"from":{"hub_seq":0})"));
+    CHECK(sub.recv_json()["type"] == "subscribed");
+    auto got = receive(sub, 2000);
+    CHECK(hub_seqs(got.snapshots) == range(1, 2000));
+    CHECK(got.other.empty());
+}
+
 TEST_CASE("a durable consumer resumes right after its last ack, even after kill -9") {
     TempDir dir;
     std::uint16_t port = 0;

@@ -83,6 +83,7 @@ struct EchoCrab final : CrabLink {
     Hub* hub;
     std::string name;
     int value = 0;
+    void disconnect(const std::string&) override {}
     void request_snapshot(const std::string& id) override {
         std::vector<protocol::Snapshot> items(1);
         items[0].values_json = "{\"v\":" + std::to_string(++value) + "}";
@@ -194,6 +195,7 @@ TEST_CASE("collect_once and collect_all reach in-process crabs; offline and time
 
     struct Silent final : CrabLink {
         void request_snapshot(const std::string&) override {}
+        void disconnect(const std::string&) override {}
     };
     REQUIRE(t.hub.register_crab("a", a).ok());
     REQUIRE(t.hub.register_crab("quiet", std::make_shared<Silent>()).ok());

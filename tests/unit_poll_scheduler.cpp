@@ -130,6 +130,7 @@ struct TestCrab final : CrabLink {
         if (mode == Mode::echo) answer(id);
         if (mode == Mode::hold) pending.push_back(id);
     }
+    void disconnect(const std::string&) override {}
     void answer(const std::string& id) {
         std::vector<protocol::Snapshot> items(1);
         items[0].values_json = "{\"v\":1}";
