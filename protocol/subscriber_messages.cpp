@@ -1,5 +1,6 @@
 #include "protocol/subscriber_messages.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "protocol/json_text.hpp"
@@ -208,8 +209,11 @@ std::string project_envelope(std::string_view envelope, const std::vector<std::s
                     nullptr, false);
     std::string out(envelope.substr(0, start + kValues.size()));
     bool first = true;
-    for (const auto& key : keys) {
-        if (values.is_discarded() || !values.contains(key)) continue;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const auto& key = keys[i];
+        bool repeated = std::find(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(i),
+                                  key) != keys.begin() + static_cast<std::ptrdiff_t>(i);
+        if (values.is_discarded() || !values.contains(key) || repeated) continue;
         if (!first) out += ',';
         first = false;
         append_json_string(out, key);

@@ -243,7 +243,8 @@ void SubscriberSession::overflow_close() {
     for (const auto& item : in_flight_) queued_bytes_ += item.bytes();
     if (writing_) {
         // The peer is not reading, so the write in flight may never finish: cut the socket.
-        beast::get_lowest_layer(ws_).socket().close();
+        beast::error_code ignored;
+        beast::get_lowest_layer(ws_).socket().close(ignored);
         return;
     }
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(2));
