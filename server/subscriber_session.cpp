@@ -235,35 +235,30 @@ void SubscriberSession::on_drained() {
 
 void SubscriberSession::overflow_close() {
     if (closing_) return;
-    closing_ = true;
     spdlog::warn("subscriber queue full ({} messages, {} bytes): closing with 4008", queue_.size(),
                  queued_bytes_);
-    queue_.clear();
-    queued_bytes_ = 0;
-    for (const auto& item : in_flight_) queued_bytes_ += item.bytes();
-    if (writing_) {
-        // The peer is not reading, so the write in flight may never finish: cut the socket.
-        beast::error_code ignored;
-        beast::get_lowest_layer(ws_).socket().close(ignored);
-        return;
-    }
-    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(2));
-    ws_.async_close(websocket::close_reason(
-                        static_cast<websocket::close_code>(protocol::close_code::slow_consumer),
-                        "slow_consumer"),
-                    [self = shared_from_this()](beast::error_code) { self->finish(); });
+    close_with(protocol::close_code::slow_consumer, "slow_consumer");
 }
 
 void SubscriberSession::shut_down() {
     if (closing_ || finished_) return;
+    close_with(static_cast<std::uint16_t>(websocket::close_code::going_away), "hub shutting down");
+}
+
+// Drops what is queued and closes. A write in flight gets 2 s to finish (then the close frame
+// follows it); a peer that reads nothing is cut off by the same deadline.
+void SubscriberSession::close_with(std::uint16_t code, const char* reason) {
     closing_ = true;
+    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
     queue_.clear();
-    if (!writing_) send_close();  // otherwise the write in flight finishes first
+    queued_bytes_ = 0;
+    for (const auto& item : in_flight_) queued_bytes_ += item.bytes();
+    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(2));
+    if (!writing_) send_close();
 }
 
 void SubscriberSession::send_close() {
-    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(2));
-    ws_.async_close(websocket::close_reason(websocket::close_code::going_away, "hub shutting down"),
+    ws_.async_close(close_reason_,
                     [self = shared_from_this()](beast::error_code) { self->finish(); });
 }
 

@@ -69,6 +69,7 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
     void gather(std::size_t& taken);
     void on_drained();
     void overflow_close();
+    void close_with(std::uint16_t code, const char* reason);
     void send_close();
     void finish();
 
@@ -83,6 +84,7 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
     bool writing_ = false;
     bool closing_ = false;
     bool finished_ = false;
+    boost::beast::websocket::close_reason close_reason_;
 };
 
 }  // namespace octopus::server

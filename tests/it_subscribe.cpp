@@ -331,3 +331,15 @@ TEST_CASE("bad subscriber messages get errors and the connection keeps serving")
     sub.send(R"({"type":"unsubscribe","id":"ok"})");
     CHECK(sub.recv_json() == json{{"type", "unsubscribed"}, {"id", "ok"}});
 }
+
+TEST_CASE("SIGTERM closes subscribers with 1001") {
+    TempDir dir;
+    HubProcess hub(dir.path());
+    WsClient sub(hub.port(), "/v1/subscribe");
+    sub.send(subscribe("s"));
+    CHECK(sub.recv_json()["type"] == "subscribed");
+    auto closed = std::async(std::launch::async, [&sub] { return sub.recv(std::chrono::seconds(20)); });
+    CHECK(hub.terminate() == 0);
+    CHECK_FALSE(closed.get().has_value());
+    CHECK(sub.close_code() == 1001);
+}
