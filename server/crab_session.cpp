@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 
 #include "protocol/encoder.hpp"
+#include "server/ws_options.hpp"
 
 namespace octopus::server {
 
@@ -29,18 +30,7 @@ CrabSession::~CrabSession() {
 }
 
 void CrabSession::run(Request request) {
-    websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = std::chrono::seconds(10);
-    timeouts.idle_timeout =
-        ctx_.config.ws_idle_timeout.count() > 0
-            ? beast::websocket::stream_base::duration(ctx_.config.ws_idle_timeout)
-            : websocket::stream_base::none();
-    timeouts.keep_alive_pings = true;
-    ws_.set_option(timeouts);
-    ws_.read_message_max(ctx_.config.limits.max_frame_bytes * kHardCapFactor);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(beast::http::field::server, "octopus"); }));
-    beast::get_lowest_layer(ws_).expires_never();
+    configure_websocket(ws_, ctx_.config, ctx_.config.limits.max_frame_bytes * kHardCapFactor);
     ctx_.track(shared_from_this());
     ws_.async_accept(request,
                      beast::bind_front_handler(&CrabSession::on_accept, shared_from_this()));

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/encoder.hpp"
+#include "server/ws_options.hpp"
 
 namespace octopus::server {
 
@@ -30,15 +31,7 @@ SubscriberSession::~SubscriberSession() {
 }
 
 void SubscriberSession::run(Request request) {
-    websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = std::chrono::seconds(10);
-    timeouts.idle_timeout = ctx_.config.ws_idle_timeout.count() > 0
-                                ? websocket::stream_base::duration(ctx_.config.ws_idle_timeout)
-                                : websocket::stream_base::none();
-    timeouts.keep_alive_pings = true;
-    ws_.set_option(timeouts);
-    ws_.read_message_max(ctx_.config.limits.max_frame_bytes);
-    beast::get_lowest_layer(ws_).expires_never();
+    configure_websocket(ws_, ctx_.config, ctx_.config.limits.max_frame_bytes);
     ctx_.track(shared_from_this());
     ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
         if (ec) return self->finish();

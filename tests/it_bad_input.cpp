@@ -173,8 +173,8 @@ TEST_CASE("bad HTTP requests get JSON errors") {
     auto config = dir.path() / "octopus.toml";
     std::ofstream(config) << "[limits]\nmax_http_body_bytes = 4096\n";
     HubProcess hub(dir.path() / "data", "always", false, {"--config", config.string()});
-    auto big =
-        http_request(hub.port(), "POST", "/v1/crabs/h1/snapshots", std::string(8 * 1024 * 1024, ' '));
+    auto big = http_request(hub.port(), "POST", "/v1/crabs/h1/snapshots",
+                            std::string(8 * 1024 * 1024, ' '));
     CHECK(big.status == 413);
     CHECK(json::parse(big.body)["code"] == "too_large");
     auto garbage = http_request(hub.port(), "POST", "/v1/crabs/h1/snapshots", "{{{");

@@ -338,7 +338,8 @@ TEST_CASE("SIGTERM closes subscribers with 1001") {
     WsClient sub(hub.port(), "/v1/subscribe");
     sub.send(subscribe("s"));
     CHECK(sub.recv_json()["type"] == "subscribed");
-    auto closed = std::async(std::launch::async, [&sub] { return sub.recv(std::chrono::seconds(20)); });
+    auto closed =
+        std::async(std::launch::async, [&sub] { return sub.recv(std::chrono::seconds(20)); });
     CHECK(hub.terminate() == 0);
     CHECK_FALSE(closed.get().has_value());
     CHECK(sub.close_code() == 1001);
