@@ -9,7 +9,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -29,6 +28,8 @@
 #include <nlohmann/json.hpp>
 
 #include "clients/bell_table.hpp"
+#include "clients/cli_args.hpp"
+#include "clients/hub_address.hpp"
 #include "clients/subscriber_client.hpp"
 #include "protocol/subscriber_messages.hpp"
 
@@ -57,59 +58,43 @@ constexpr std::string_view usage_text =
 constexpr auto redraw_interval = std::chrono::seconds(1);  // keeps the age column moving
 constexpr std::string_view subscription_id = "bell";
 
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
 struct Args {
     SubscriberOptions options;
     std::optional<std::uint64_t> iterations;
     bool json = false;
-    bool help = false;
 };
 
-std::string quoted(std::string_view s) {
-    return "'" + std::string(s) + "'";
-}
-
 std::uint64_t parse_count(std::string_view text, std::string_view what) {
-    std::uint64_t v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || v == 0) {
+    const auto v = whole_number(text);
+    if (!v || *v == 0) {
         throw UsageError(std::string(what) + " must be a whole number of at least 1, got " +
                          quoted(text));
     }
-    return v;
+    return *v;
 }
 
-// ws://HOST[:PORT][/]; HOST is a name, an IPv4 address or a bracketed IPv6 address.
 void parse_hub(std::string_view url, SubscriberOptions& options) {
-    constexpr std::string_view scheme = "ws://";
+    const HubAddress hub = parse_hub_address(url);
     const auto bad = [&](std::string_view why) {
         return UsageError("--hub " + quoted(url) + ": " + std::string(why));
     };
-    if (!url.starts_with(scheme)) throw bad("must start with ws:// (wss is not supported)");
-    std::string_view authority = url.substr(scheme.size());
-    if (authority.ends_with('/')) authority.remove_suffix(1);
-    if (authority.find('/') != std::string_view::npos) throw bad("takes no path");
-    // The port separator is the last ':' unless it sits inside [IPv6].
-    const auto colon = authority.rfind(':');
-    const bool has_port =
-        colon != std::string_view::npos && authority.find(']', colon) == authority.npos;
-    std::string_view host = has_port ? authority.substr(0, colon) : authority;
-    if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
-    if (host.empty()) throw bad("has no host");
-    if (has_port) {
-        const std::string_view port = authority.substr(colon + 1);
-        std::uint64_t number = 0;
-        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
-        if (ec != std::errc{} || end != port.data() + port.size() || number == 0 ||
-            number > 65535) {
+    switch (hub.error) {
+        case HubAddressError::none:
+            break;
+        case HubAddressError::bad_scheme:
+            throw bad("must start with ws:// (wss is not supported)");
+        case HubAddressError::has_path:
+            throw bad("takes no path");
+        case HubAddressError::bad_brackets:
+            throw bad("bad address");
+        case HubAddressError::no_host:
+            throw bad("has no host");
+        case HubAddressError::port_not_number:
+        case HubAddressError::port_out_of_range:
             throw bad("port must be 1..65535");
-        }
-        options.port = std::string(port);
     }
-    options.host = std::string(host);
+    options.host = hub.host;
+    if (hub.port) options.port = *hub.port;
 }
 
 std::vector<std::string> parse_keys(std::string_view list) {
@@ -128,58 +113,42 @@ std::vector<std::string> parse_keys(std::string_view list) {
     return keys;
 }
 
-void apply_option(Args& args, std::string_view flag, std::string_view value, bool& crab_given) {
-    if (flag == "--hub") {
-        parse_hub(value, args.options);
+void apply_option(Args& args, std::string_view flag, std::optional<std::string_view> value,
+                  bool& crab_given) {
+    if (!value) {  // --json, the only switch ("--json=..." is an unknown option)
+        args.json = true;
+    } else if (flag == "--hub") {
+        parse_hub(*value, args.options);
     } else if (flag == "--crab") {
-        if (!octopus::protocol::is_valid_crab_glob(value)) {
-            throw UsageError("invalid --crab " + quoted(value) +
+        if (!octopus::protocol::is_valid_crab_glob(*value)) {
+            throw UsageError("invalid --crab " + quoted(*value) +
                              ": use 1-64 of [A-Za-z0-9._-] and the wildcards * and ?");
         }
         if (!crab_given) args.options.crabs.clear();
         crab_given = true;
         if (args.options.crabs.size() == 256) throw UsageError("--crab: at most 256 of them");
-        args.options.crabs.emplace_back(value);
+        args.options.crabs.emplace_back(*value);
     } else if (flag == "--keys") {
-        args.options.keys = parse_keys(value);
+        args.options.keys = parse_keys(*value);
     } else if (flag == "--iterations") {
-        args.iterations = parse_count(value, "--iterations");
+        args.iterations = parse_count(*value, "--iterations");
     } else {
         throw UsageError("unknown option " + quoted(flag));
     }
 }
 
-// Accepts "--flag value" and "--flag=value"; --json and --help take no value.
-Args parse_args(const std::vector<std::string_view>& argv) {
-    Args args;
+// --json is a switch, every other option takes a value. False when help was asked for.
+bool parse_args(const std::vector<std::string_view>& argv, Args& args) {
     bool have_hub = false;
     bool crab_given = false;
-    for (std::size_t i = 0; i < argv.size(); ++i) {
-        std::string_view flag = argv[i];
-        if (flag == "-h" || flag == "--help") {
-            args.help = true;
-            return args;
-        }
-        if (flag == "--json") {
-            args.json = true;
-            continue;
-        }
-        std::string_view value;
-        if (const auto eq = flag.find('=');
-            eq != std::string_view::npos && flag.starts_with("--")) {
-            value = flag.substr(eq + 1);
-            flag = flag.substr(0, eq);
-        } else if (flag.starts_with("--") && i + 1 < argv.size()) {
-            value = argv[++i];
-        } else {
-            throw UsageError(flag.starts_with("--") ? std::string(flag) + " needs a value"
-                                                    : "unexpected argument " + quoted(flag));
-        }
-        apply_option(args, flag, value, crab_given);
-        have_hub = have_hub || flag == "--hub";
-    }
+    const bool go_on = for_each_option(
+        argv, {"--json"}, [&](std::string_view flag, std::optional<std::string_view> value) {
+            apply_option(args, flag, value, crab_given);
+            have_hub = have_hub || flag == "--hub";
+        });
+    if (!go_on) return false;
     if (!have_hub) throw UsageError("--hub is required");
-    return args;
+    return true;
 }
 
 double now_seconds() {
@@ -366,16 +335,10 @@ class Bell {
 
 int main(int argc, char** argv) {
     Args args;
-    try {
-        args = parse_args(std::vector<std::string_view>(argv + 1, argv + argc));
-    } catch (const UsageError& e) {
-        std::cerr << "octopus-bell: " << e.what() << "\n" << usage_text;
-        return 2;
-    }
-    if (args.help) {
-        std::cout << usage_text;
-        return EXIT_SUCCESS;
-    }
+    const auto stop_now = parse_command_line(
+        argc, argv, "octopus-bell", usage_text,
+        [&](const std::vector<std::string_view>& words) { return !parse_args(words, args); });
+    if (stop_now) return *stop_now;
     args.options.id = std::string(subscription_id);
     args.options.from = "buffer";
     const Bell::Mode mode = args.json                 ? Bell::Mode::json

@@ -1,7 +1,8 @@
-// CrabClient implementation. Connection life: resolve -> TCP connect -> WebSocket handshake on
-// /v1/crab -> hello -> read loop; any failure drops the link and schedules a reconnect after a
-// doubling backoff. The queue is the only state that survives a link: a welcome renumbers
-// nothing after the first one, it only trims what the hub already has and restarts sending.
+// CrabClient implementation. Connection life (the steps are ws_connector's): resolve -> connect ->
+// WebSocket handshake on /v1/crab -> hello -> read loop; any failure drops the link and schedules
+// a reconnect after a doubling backoff. The queue is the only state that survives a link: a
+// welcome renumbers nothing after the first one, it only trims what the hub already has and
+// restarts sending.
 // Exactly one write is in flight per link. Hub messages are parsed with nlohmann::json (off the
 // hot path); snapshot frames are built by protocol::encode_snapshot. Nothing here sleeps.
 #include "clients/crab_client.hpp"
@@ -16,6 +17,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "clients/hub_address.hpp"
 #include "protocol/encoder.hpp"
 
 namespace octopus::clients {
@@ -24,27 +26,13 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using boost::system::error_code;
-using tcp = asio::ip::tcp;
 using json = nlohmann::json;
 
 namespace {
 
-constexpr auto connect_timeout = std::chrono::seconds(5);
-constexpr auto handshake_timeout = std::chrono::seconds(5);
-constexpr auto close_timeout = std::chrono::seconds(1);
-// A hub that sends nothing for this long (not even a pong to our keep-alive ping) is gone.
-constexpr auto idle_timeout = std::chrono::seconds(30);
 // Hub -> crab messages are a few dozen bytes; refuse anything absurd before buffering it.
 constexpr std::size_t max_hub_message_bytes = 64 * 1024;
 constexpr const char* crab_path = "/v1/crab";
-
-websocket::stream_base::timeout link_timeouts(std::chrono::seconds handshake) {
-    websocket::stream_base::timeout t{};
-    t.handshake_timeout = handshake;
-    t.idle_timeout = idle_timeout;
-    t.keep_alive_pings = true;
-    return t;
-}
 
 std::optional<std::uint64_t> uint_field(const json& j, const char* key) {
     const auto it = j.find(key);
@@ -81,11 +69,10 @@ CrabClient::CrabClient(asio::io_context& io, CrabClientOptions options,
       resolver_(io),
       sample_timer_(io),
       reconnect_timer_(io),
-      backoff_(options_.backoff_min) {
+      backoff_(options_.backoff_min, options_.backoff_max) {
     if (!sampler_) throw std::invalid_argument("CrabClient needs a sampler");
     options_.max_queue = std::max<std::size_t>(options_.max_queue, 1);
     options_.window = std::max<std::size_t>(options_.window, 1);
-    options_.backoff_max = std::max(options_.backoff_max, options_.backoff_min);
 }
 
 void CrabClient::start() {
@@ -106,16 +93,9 @@ void CrabClient::stop() {
     reconnect_timer_.cancel();
     resolver_.cancel();
     if (!link_) return;
-    LinkPtr link = std::exchange(link_, nullptr);
-    if (!link->open) {
-        beast::get_lowest_layer(link->ws).close();
-        return;
-    }
-    link->ws.set_option(link_timeouts(close_timeout));
-    link->ws.async_close(websocket::close_code::normal,
-                         [link, name = options_.name](error_code ec) {
-                             if (ec) spdlog::info("crab {}: close: {}", name, ec.message());
-                         });
+    close_websocket(std::exchange(link_, nullptr), [name = options_.name](const error_code& ec) {
+        if (ec) spdlog::info("crab {}: close: {}", name, ec.message());
+    });
 }
 
 void CrabClient::push(Sample sample) {
@@ -130,57 +110,19 @@ void CrabClient::set_on_ack(std::function<void()> on_ack) {
 
 void CrabClient::connect() {
     link_ = std::make_shared<Link>(io_);
-    resolver_.async_resolve(
-        options_.host, options_.port,
-        [self = shared_from_this(), link = link_](error_code ec, tcp::resolver::results_type r) {
-            self->on_resolve(link, ec, r);
-        });
+    auto self = shared_from_this();
+    open_websocket(
+        resolver_, link_, {options_.host, options_.port, crab_path, max_hub_message_bytes},
+        {.wanted = [self, link = link_] { return self->is_current(link); },
+         .failed = [self, link = link_](std::string_view step,
+                                        const error_code& ec) { self->fail(link, step, ec); },
+         .opened = [self, link = link_] { self->on_open(link); },
+         .message = [self](const std::string& text) { self->handle_message(text); }});
 }
 
-void CrabClient::on_resolve(const LinkPtr& link, const error_code& ec,
-                            const tcp::resolver::results_type& results) {
-    if (!is_current(link)) return;
-    if (ec) return fail(link, "resolve", ec);
-    beast::get_lowest_layer(link->ws).expires_after(connect_timeout);
-    beast::get_lowest_layer(link->ws).async_connect(
-        results, [self = shared_from_this(), link](error_code e, const tcp::endpoint&) {
-            self->on_connect(link, e);
-        });
-}
-
-void CrabClient::on_connect(const LinkPtr& link, const error_code& ec) {
-    if (!is_current(link)) return;
-    if (ec) return fail(link, "connect", ec);
-    beast::get_lowest_layer(link->ws).expires_never();
-    link->ws.set_option(link_timeouts(handshake_timeout));
-    link->ws.read_message_max(max_hub_message_bytes);
-    link->ws.async_handshake(
-        host_header(), crab_path,
-        [self = shared_from_this(), link](error_code e) { self->on_handshake(link, e); });
-}
-
-void CrabClient::on_handshake(const LinkPtr& link, const error_code& ec) {
-    if (!is_current(link)) return;
-    if (ec) return fail(link, "handshake", ec);
-    link->open = true;
-    link->ws.text(true);
+void CrabClient::on_open(const LinkPtr& link) {
     spdlog::info("crab {}: connected to {}, saying hello", options_.name, host_header());
     write(link, protocol::encode_hello(options_.name));
-    read(link);
-}
-
-void CrabClient::read(const LinkPtr& link) {
-    link->ws.async_read(link->buffer, [self = shared_from_this(), link](
-                                          error_code ec, std::size_t) { self->on_read(link, ec); });
-}
-
-void CrabClient::on_read(const LinkPtr& link, const error_code& ec) {
-    if (!is_current(link)) return;
-    if (ec) return fail(link, "read", ec);
-    const std::string text = beast::buffers_to_string(link->buffer.data());
-    link->buffer.consume(link->buffer.size());
-    handle_message(text);
-    if (is_current(link)) read(link);
 }
 
 void CrabClient::write(const LinkPtr& link, std::string frame) {
@@ -223,13 +165,11 @@ void CrabClient::fail(const LinkPtr& link, std::string_view what, const error_co
 }
 
 void CrabClient::schedule_reconnect() {
-    spdlog::info("crab {}: reconnecting in {} ms ({} queued)", options_.name, backoff_.count(),
-                 queue_.size());
-    reconnect_timer_.expires_after(backoff_);
-    reconnect_timer_.async_wait([self = shared_from_this()](error_code ec) {
-        if (!ec && !self->stopped_) self->connect();
+    spdlog::info("crab {}: reconnecting in {} ms ({} queued)", options_.name,
+                 backoff_.next().count(), queue_.size());
+    backoff_.schedule(reconnect_timer_, [self = shared_from_this()] {
+        if (!self->stopped_) self->connect();
     });
-    backoff_ = std::min(backoff_ * 2, options_.backoff_max);
 }
 
 void CrabClient::schedule_sample() {
@@ -244,8 +184,7 @@ void CrabClient::schedule_sample() {
 }
 
 std::string CrabClient::host_header() const {
-    const bool ipv6 = options_.host.find(':') != std::string::npos;
-    return ipv6 ? "[" + options_.host + "]:" + options_.port : options_.host + ":" + options_.port;
+    return clients::host_header(options_.host, options_.port);
 }
 
 // --- hub messages -----------------------------------------------------------------------------
@@ -280,7 +219,7 @@ void CrabClient::on_welcome(std::optional<std::uint64_t> last_seq) {
     connected_ = true;
     ++connects_;
     last_welcome_seq_ = last_seq;
-    backoff_ = options_.backoff_min;
+    backoff_.reset();
     in_flight_ = 0;
     spdlog::info("crab {}: welcomed (hub last_seq {}, {} queued)", options_.name,
                  last_seq ? std::to_string(*last_seq) : "null", queue_.size());

@@ -24,6 +24,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "clients/proc_sampler.hpp"
+#include "clients/ws_connector.hpp"
 
 namespace octopus::clients {
 
@@ -62,17 +63,12 @@ class CrabClient : public std::enable_shared_from_this<CrabClient> {
     std::optional<std::uint64_t> last_welcome_seq() const { return last_welcome_seq_; }
 
   private:
-    using WebSocket = boost::beast::websocket::stream<boost::beast::tcp_stream>;
-
-    // One connection attempt: its stream, read buffer and outgoing frames. Handlers of a link
-    // that is no longer current (link_) are ignored, so a reconnect never sees stale events.
-    struct Link {
-        explicit Link(boost::asio::io_context& io) : ws(io) {}
-        WebSocket ws;
-        boost::beast::flat_buffer buffer;
+    // One connection attempt and its outgoing frames. Handlers of a link that is no longer
+    // current (link_) are ignored, so a reconnect never sees stale events.
+    struct Link : WsLink {
+        using WsLink::WsLink;
         std::deque<std::string> outbox;
         bool writing = false;
-        bool open = false;  // WebSocket handshake done
     };
     using LinkPtr = std::shared_ptr<Link>;
 
@@ -83,12 +79,7 @@ class CrabClient : public std::enable_shared_from_this<CrabClient> {
     };
 
     void connect();
-    void on_resolve(const LinkPtr& link, const boost::system::error_code& ec,
-                    const boost::asio::ip::tcp::resolver::results_type& results);
-    void on_connect(const LinkPtr& link, const boost::system::error_code& ec);
-    void on_handshake(const LinkPtr& link, const boost::system::error_code& ec);
-    void read(const LinkPtr& link);
-    void on_read(const LinkPtr& link, const boost::system::error_code& ec);
+    void on_open(const LinkPtr& link);
     void write(const LinkPtr& link, std::string frame);
     void write_next(const LinkPtr& link);
     void on_write(const LinkPtr& link, const boost::system::error_code& ec);
@@ -121,7 +112,7 @@ class CrabClient : public std::enable_shared_from_this<CrabClient> {
     std::deque<Entry> queue_;                // oldest first; seqs ascending once numbered
     std::size_t in_flight_ = 0;              // queue_[0, in_flight_) was sent on the current link
     std::optional<std::uint64_t> next_seq_;  // set at the first welcome
-    std::chrono::milliseconds backoff_;
+    Backoff backoff_;
 
     bool started_ = false;
     bool stopped_ = false;

@@ -20,15 +20,15 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "clients/cli_args.hpp"
 #include "clients/crab_client.hpp"
+#include "clients/hub_address.hpp"
 #include "clients/proc_sampler.hpp"
 #include "protocol/names.hpp"
 
 namespace {
 
-using octopus::clients::CrabClient;
-using octopus::clients::CrabClientOptions;
-using octopus::clients::ProcSampler;
+using namespace octopus::clients;
 
 constexpr std::string_view usage_text =
     "usage: octopus-crab --hub ws://HOST[:PORT] --name NAME [--interval 1s|500ms|2] [--count N]\n"
@@ -40,27 +40,15 @@ constexpr std::string_view usage_text =
 
 constexpr std::chrono::hours max_interval{24};
 
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
 struct Args {
     CrabClientOptions options;
     std::optional<std::uint64_t> count;
-    bool help = false;
 };
 
-std::string quoted(std::string_view s) {
-    return "'" + std::string(s) + "'";
-}
-
 std::uint64_t parse_unsigned(std::string_view text, std::string_view what) {
-    std::uint64_t v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
-        throw UsageError(std::string(what) + " must be a whole number, got " + quoted(text));
-    }
-    return v;
+    const auto v = whole_number(text);
+    if (!v) throw UsageError(std::string(what) + " must be a whole number, got " + quoted(text));
+    return *v;
 }
 
 // "2" and "2s" are seconds, "500ms" milliseconds; fractions such as "1.5s" are allowed.
@@ -80,39 +68,28 @@ std::chrono::milliseconds parse_interval(std::string_view text) {
     return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
 }
 
-// ws://HOST[:PORT][/] with HOST a name, an IPv4 address or a bracketed IPv6 address.
 void parse_hub(std::string_view url, CrabClientOptions& options) {
-    constexpr std::string_view scheme = "ws://";
-    if (url.substr(0, scheme.size()) != scheme) {
-        throw UsageError("--hub must start with ws:// (wss is not supported), got " + quoted(url));
-    }
-    std::string_view rest = url.substr(scheme.size());
-    if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
-    if (rest.find('/') != std::string_view::npos) {
-        throw UsageError("--hub takes no path (the crab always uses /v1/crab), got " + quoted(url));
-    }
-    std::string_view host = rest;
-    std::optional<std::string_view> port;
-    const auto bracket = rest.find(']');
-    if (rest.starts_with('[') && bracket != std::string_view::npos) {
-        host = rest.substr(1, bracket - 1);
-        const std::string_view after = rest.substr(bracket + 1);
-        if (!after.empty() && !after.starts_with(':')) {
+    const HubAddress hub = parse_hub_address(url);
+    switch (hub.error) {
+        case HubAddressError::none:
+            break;
+        case HubAddressError::bad_scheme:
+            throw UsageError("--hub must start with ws:// (wss is not supported), got " +
+                             quoted(url));
+        case HubAddressError::has_path:
+            throw UsageError("--hub takes no path (the crab always uses /v1/crab), got " +
+                             quoted(url));
+        case HubAddressError::bad_brackets:
             throw UsageError("--hub: bad address " + quoted(url));
-        }
-        if (!after.empty()) port = after.substr(1);
-    } else if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
-        host = rest.substr(0, colon);
-        port = rest.substr(colon + 1);
-    }
-    if (host.empty()) throw UsageError("--hub has no host: " + quoted(url));
-    if (port) {
-        const std::uint64_t number = parse_unsigned(*port, "--hub port");
-        if (number == 0 || number > 65535)
+        case HubAddressError::no_host:
+            throw UsageError("--hub has no host: " + quoted(url));
+        case HubAddressError::port_not_number:
+            throw UsageError("--hub port must be a whole number, got " + quoted(*hub.port));
+        case HubAddressError::port_out_of_range:
             throw UsageError("--hub port out of range: " + quoted(url));
-        options.port = std::string(*port);
     }
-    options.host = std::string(host);
+    options.host = hub.host;
+    if (hub.port) options.port = *hub.port;
 }
 
 void apply_option(Args& args, std::string_view flag, std::string_view value) {
@@ -134,32 +111,18 @@ void apply_option(Args& args, std::string_view flag, std::string_view value) {
     }
 }
 
-// Accepts "--flag value" and "--flag=value".
-Args parse_args(const std::vector<std::string_view>& argv) {
-    Args args;
+// False when help was asked for.
+bool parse_args(const std::vector<std::string_view>& argv, Args& args) {
     bool have_hub = false;
-    for (std::size_t i = 0; i < argv.size(); ++i) {
-        std::string_view flag = argv[i];
-        if (flag == "-h" || flag == "--help") {
-            args.help = true;
-            return args;
-        }
-        std::string_view value;
-        if (const auto eq = flag.find('='); eq != std::string_view::npos) {
-            value = flag.substr(eq + 1);
-            flag = flag.substr(0, eq);
-        } else if (flag.starts_with("--") && i + 1 < argv.size()) {
-            value = argv[++i];
-        } else {
-            throw UsageError(flag.starts_with("--") ? std::string(flag) + " needs a value"
-                                                    : "unexpected argument " + quoted(flag));
-        }
-        apply_option(args, flag, value);
-        have_hub = have_hub || flag == "--hub";
-    }
+    const bool go_on = for_each_option(
+        argv, {}, [&](std::string_view flag, std::optional<std::string_view> value) {
+            apply_option(args, flag, *value);
+            have_hub = have_hub || flag == "--hub";
+        });
+    if (!go_on) return false;
     if (!have_hub) throw UsageError("--hub is required");
     if (args.options.name.empty()) throw UsageError("--name is required");
-    return args;
+    return true;
 }
 
 int run(const Args& args) {
@@ -196,16 +159,10 @@ int run(const Args& args) {
 
 int main(int argc, char** argv) {
     Args args;
-    try {
-        args = parse_args(std::vector<std::string_view>(argv + 1, argv + argc));
-    } catch (const UsageError& e) {
-        std::cerr << "octopus-crab: " << e.what() << "\n" << usage_text;
-        return 2;
-    }
-    if (args.help) {
-        std::cout << usage_text;
-        return EXIT_SUCCESS;
-    }
+    const auto stop_now = parse_command_line(
+        argc, argv, "octopus-crab", usage_text,
+        [&](const std::vector<std::string_view>& words) { return !parse_args(words, args); });
+    if (stop_now) return *stop_now;
     spdlog::set_default_logger(spdlog::stderr_color_mt("octopus-crab"));
     try {
         return run(args);

@@ -1,13 +1,15 @@
-// SubscriberClient implementation. Connection life: resolve -> TCP connect -> WebSocket handshake
-// on /v1/subscribe -> subscribe -> read loop; any failure drops the link and schedules a
-// reconnect after a doubling backoff. Messages are decoded with nlohmann::json (off the hub's
-// hot path). A batch is split on the raw bytes so each item keeps the hub's exact number tokens.
+// SubscriberClient implementation. Connection life (steps in ws_connector): resolve -> connect
+// -> handshake on /v1/subscribe -> subscribe -> read loop; any failure drops the link and
+// schedules a reconnect after a doubling backoff. Messages are decoded with nlohmann::json (off
+// the hub's hot path). A batch is split on the raw bytes so each item keeps the hub's exact
+// number tokens.
 #include "clients/subscriber_client.hpp"
 
 #include <algorithm>
 
 #include <boost/beast/http.hpp>
 
+#include "clients/hub_address.hpp"
 #include "protocol/subscriber_messages.hpp"
 
 namespace octopus::clients {
@@ -22,23 +24,10 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr auto connect_timeout = std::chrono::seconds(5);
-constexpr auto handshake_timeout = std::chrono::seconds(5);
-constexpr auto close_timeout = std::chrono::seconds(1);
 constexpr auto http_timeout = std::chrono::seconds(5);
-// The hub pings an idle subscriber; a hub silent this long (no pong either) is gone.
-constexpr auto idle_timeout = std::chrono::seconds(30);
 // A batch holds at most 64 envelopes of at most a few max_frame_bytes each.
 constexpr std::size_t max_hub_message_bytes = 64 * 1024 * 1024;
 constexpr const char* subscribe_path = "/v1/subscribe";
-
-websocket::stream_base::timeout link_timeouts(std::chrono::seconds handshake) {
-    websocket::stream_base::timeout t{};
-    t.handshake_timeout = handshake;
-    t.idle_timeout = idle_timeout;
-    t.keep_alive_pings = true;
-    return t;
-}
 
 std::uint64_t uint_of(const json& j, const char* key) {
     const auto it = j.find(key);
@@ -210,9 +199,7 @@ SubscriberClient::SubscriberClient(asio::io_context& io, SubscriberOptions optio
       options_(std::move(options)),
       resolver_(io),
       reconnect_timer_(io),
-      backoff_(options_.backoff_min) {
-    options_.backoff_max = std::max(options_.backoff_max, options_.backoff_min);
-}
+      backoff_(options_.backoff_min, options_.backoff_max) {}
 
 void SubscriberClient::start() {
     if (started_ || stopped_) return;
@@ -226,68 +213,28 @@ void SubscriberClient::stop() {
     reconnect_timer_.cancel();
     resolver_.cancel();
     if (auto r = std::exchange(http_, nullptr)) r->finish(std::nullopt);
-    if (!link_) return;
-    LinkPtr link = std::exchange(link_, nullptr);
-    if (!link->open) {
-        beast::get_lowest_layer(link->ws).close();
-        return;
-    }
-    link->ws.set_option(link_timeouts(close_timeout));
-    link->ws.async_close(websocket::close_code::normal, [link](error_code) {});
+    if (link_) close_websocket(std::exchange(link_, nullptr));
 }
 
 void SubscriberClient::connect() {
     link_ = std::make_shared<Link>(io_);
-    resolver_.async_resolve(options_.host, options_.port,
-                            [self = shared_from_this(), link = link_](
-                                error_code ec, const tcp::resolver::results_type& found) {
-                                if (!self->is_current(link)) return;
-                                if (ec) return self->fail(link, "resolve", ec);
-                                beast::get_lowest_layer(link->ws).expires_after(connect_timeout);
-                                beast::get_lowest_layer(link->ws).async_connect(
-                                    found, [self, link](error_code e, const tcp::endpoint&) {
-                                        self->on_connect(link, e);
-                                    });
-                            });
+    auto self = shared_from_this();
+    open_websocket(
+        resolver_, link_, {options_.host, options_.port, subscribe_path, max_hub_message_bytes},
+        {.wanted = [self, link = link_] { return self->is_current(link); },
+         .failed = [self, link = link_](std::string_view step,
+                                        const error_code& ec) { self->fail(link, step, ec); },
+         .opened = [self, link = link_] { self->on_open(link); },
+         .message = [self](const std::string& text) { self->handle(text); }});
 }
 
-void SubscriberClient::on_connect(const LinkPtr& link, const error_code& ec) {
-    if (!is_current(link)) return;
-    if (ec) return fail(link, "connect", ec);
-    beast::get_lowest_layer(link->ws).expires_never();
-    link->ws.set_option(link_timeouts(handshake_timeout));
-    link->ws.read_message_max(max_hub_message_bytes);
-    link->ws.async_handshake(
-        host_header(), subscribe_path,
-        [self = shared_from_this(), link](error_code e) { self->on_handshake(link, e); });
-}
-
-void SubscriberClient::on_handshake(const LinkPtr& link, const error_code& ec) {
-    if (!is_current(link)) return;
-    if (ec) return fail(link, "handshake", ec);
-    link->open = true;
-    link->ws.text(true);
+void SubscriberClient::on_open(const LinkPtr& link) {
     // The only frame this client sends; it stays alive in the link until the write is done.
     link->subscribe_frame = subscribe_frame();
     link->ws.async_write(asio::buffer(link->subscribe_frame),
                          [self = shared_from_this(), link](error_code e, std::size_t) {
                              if (self->is_current(link) && e) self->fail(link, "subscribe", e);
                          });
-    read(link);
-}
-
-void SubscriberClient::read(const LinkPtr& link) {
-    link->ws.async_read(link->buffer, [self = shared_from_this(), link](
-                                          error_code ec, std::size_t) { self->on_read(link, ec); });
-}
-
-void SubscriberClient::on_read(const LinkPtr& link, const error_code& ec) {
-    if (!is_current(link)) return;
-    if (ec) return fail(link, "read", ec);
-    const std::string text = beast::buffers_to_string(link->buffer.data());
-    link->buffer.consume(link->buffer.size());
-    handle(text);
-    if (is_current(link)) read(link);
 }
 
 void SubscriberClient::fail(const LinkPtr& link, std::string_view what, const error_code& ec) {
@@ -303,11 +250,9 @@ void SubscriberClient::fail(const LinkPtr& link, std::string_view what, const er
     link_.reset();
     if (on_down_) on_down_(why, ever_subscribed_);
     if (stopped_) return;
-    reconnect_timer_.expires_after(backoff_);
-    reconnect_timer_.async_wait([self = shared_from_this()](error_code e) {
-        if (!e && !self->stopped_) self->connect();
+    backoff_.schedule(reconnect_timer_, [self = shared_from_this()] {
+        if (!self->stopped_) self->connect();
     });
-    backoff_ = std::min(backoff_ * 2, options_.backoff_max);
 }
 
 void SubscriberClient::handle(std::string_view text) {
@@ -316,7 +261,7 @@ void SubscriberClient::handle(std::string_view text) {
             last_hub_seq_ = s->hub_seq;
         } else if (const auto* sub = std::get_if<Subscribed>(&event.body)) {
             ever_subscribed_ = true;
-            backoff_ = options_.backoff_min;
+            backoff_.reset();
             // Subscribed "now": everything after this hub_seq is ours, even before it arrives.
             if (!last_hub_seq_ && options_.from == "now") last_hub_seq_ = sub->hub_seq;
         }
@@ -337,8 +282,7 @@ std::string SubscriberClient::subscribe_frame() const {
 }
 
 std::string SubscriberClient::host_header() const {
-    const bool ipv6 = options_.host.find(':') != std::string::npos;
-    return ipv6 ? "[" + options_.host + "]:" + options_.port : options_.host + ":" + options_.port;
+    return clients::host_header(options_.host, options_.port);
 }
 
 }  // namespace octopus::clients

@@ -26,6 +26,8 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include "clients/ws_connector.hpp"
+
 namespace octopus::clients {
 
 // --- hub -> subscriber messages ---------------------------------------------------------------
@@ -114,24 +116,16 @@ class SubscriberClient : public std::enable_shared_from_this<SubscriberClient> {
     bool ever_subscribed() const { return ever_subscribed_; }
 
   private:
-    using WebSocket = boost::beast::websocket::stream<boost::beast::tcp_stream>;
-
     // One connection attempt. Handlers of a link that is no longer current are ignored.
-    struct Link {
-        explicit Link(boost::asio::io_context& io) : ws(io) {}
-        WebSocket ws;
-        boost::beast::flat_buffer buffer;
+    struct Link : WsLink {
+        using WsLink::WsLink;
         std::string subscribe_frame;
-        bool open = false;  // WebSocket handshake done
     };
     using LinkPtr = std::shared_ptr<Link>;
     struct HttpRequest;
 
     void connect();
-    void on_connect(const LinkPtr& link, const boost::system::error_code& ec);
-    void on_handshake(const LinkPtr& link, const boost::system::error_code& ec);
-    void read(const LinkPtr& link);
-    void on_read(const LinkPtr& link, const boost::system::error_code& ec);
+    void on_open(const LinkPtr& link);
     void fail(const LinkPtr& link, std::string_view what, const boost::system::error_code& ec);
     void handle(std::string_view text);
     std::string subscribe_frame() const;
@@ -146,7 +140,7 @@ class SubscriberClient : public std::enable_shared_from_this<SubscriberClient> {
     boost::asio::steady_timer reconnect_timer_;
     LinkPtr link_;
     std::shared_ptr<HttpRequest> http_;
-    std::chrono::milliseconds backoff_;
+    Backoff backoff_;
     std::optional<std::uint64_t> last_hub_seq_;  // resume point for the next subscription
     bool started_ = false;
     bool stopped_ = false;
