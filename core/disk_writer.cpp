@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <unordered_map>
 
 namespace octopus::core {
 
@@ -96,31 +97,30 @@ void DiskWriter::run() {
     checkpoint_dirty();
 }
 
+// The file an item goes to; opening it (mkdir, open) is retried until the disk allows it.
+RecordFile& DiskWriter::target(const WriteItem& item) {
+    for (;;) {
+        try {
+            return item.workspace->file(item.snapshot->month);
+        } catch (const std::exception& e) {
+            bump(metrics_.disk_write_errors);
+            spdlog::error("disk writer: {} (retrying)", e.what());
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+    }
+}
+
 void DiskWriter::write_batch(std::vector<WriteItem>& batch) {
     // Group the batch by target file, keeping each file's lines in arrival order.
     std::vector<std::pair<RecordFile*, std::vector<const StoredSnapshot*>>> groups;
+    std::unordered_map<RecordFile*, std::size_t> group_of;
     std::uint64_t max_hub_seq = 0;
     for (auto& item : batch) {
-        RecordFile* file = nullptr;
-        while (!file) {
-            try {
-                file = &item.workspace->file(item.snapshot->month);
-            } catch (const std::exception& e) {
-                bump(metrics_.disk_write_errors);
-                spdlog::error("disk writer: {} (retrying)", e.what());
-                std::this_thread::sleep_for(std::chrono::milliseconds(200));
-            }
-        }
-        if (std::find(touched_.begin(), touched_.end(), item.workspace) == touched_.end()) {
-            touched_.push_back(item.workspace);
-        }
-        auto g =
-            std::find_if(groups.begin(), groups.end(), [&](auto& p) { return p.first == file; });
-        if (g == groups.end()) {
-            groups.emplace_back(file, std::vector<const StoredSnapshot*>{});
-            g = groups.end() - 1;
-        }
-        g->second.push_back(item.snapshot.get());
+        RecordFile* file = &target(item);
+        touched_.insert(item.workspace);
+        auto [it, added] = group_of.try_emplace(file, groups.size());
+        if (added) groups.emplace_back(file, std::vector<const StoredSnapshot*>{});
+        groups[it->second].second.push_back(item.snapshot.get());
         max_hub_seq = std::max(max_hub_seq, item.snapshot->hub_seq);
     }
     for (auto& [file, lines] : groups) {

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "core/metrics.hpp"
@@ -59,6 +60,7 @@ class DiskWriter {
 
   private:
     void run();
+    RecordFile& target(const WriteItem& item);
     void write_batch(std::vector<WriteItem>& batch);
     bool write_file(RecordFile& file, std::vector<const StoredSnapshot*>& lines);
     void sync_file(RecordFile& file);
@@ -74,7 +76,7 @@ class DiskWriter {
     std::vector<std::function<void(bool)>> tasks_;
     bool stopping_ = false;
     std::thread thread_;
-    std::vector<Workspace*> touched_;  // writer thread only: workspaces with unsynced/unsaved state
+    std::unordered_set<Workspace*> touched_;  // writer thread only: workspaces ever written
     std::chrono::steady_clock::time_point last_sync_;
     std::chrono::steady_clock::time_point last_checkpoint_;
 };

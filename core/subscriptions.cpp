@@ -76,8 +76,8 @@ void Subscriptions::redistribute(Group& g, std::deque<SnapshotPtr> events) {
     }
 }
 
-const Subscriptions::Route& Subscriptions::route(std::string_view crab) {
-    auto it = routes_.find(std::string(crab));
+const Subscriptions::Route& Subscriptions::route(const std::string& crab) {
+    auto it = routes_.find(crab);
     if (it != routes_.end()) return it->second;
     Route r;
     for (auto& e : entries_) {
@@ -89,7 +89,7 @@ const Subscriptions::Route& Subscriptions::route(std::string_view crab) {
         Group* g = &groups_[e->group];
         if (std::find(r.groups.begin(), r.groups.end(), g) == r.groups.end()) r.groups.push_back(g);
     }
-    return routes_.emplace(std::string(crab), std::move(r)).first->second;
+    return routes_.emplace(crab, std::move(r)).first->second;
 }
 
 void Subscriptions::hand(Entry& e, const SnapshotPtr& snap, bool catching_up) {
@@ -113,7 +113,7 @@ void Subscriptions::give_to_group(Group& g, std::string_view crab, const Snapsho
     g.backlog.push_back(snap);
 }
 
-void Subscriptions::publish(std::string_view crab, const SnapshotPtr& snap) {
+void Subscriptions::publish(const std::string& crab, const SnapshotPtr& snap) {
     const Route& r = route(crab);
     for (Entry* e : r.direct) hand(*e, snap);
     for (Group* g : r.groups) give_to_group(*g, crab, snap);

@@ -43,7 +43,7 @@ class Subscriptions {
     // A group member acknowledges everything it was given up to hub_seq.
     void ack(Entry& e, std::uint64_t hub_seq);
 
-    void publish(std::string_view crab, const SnapshotPtr& snap);
+    void publish(const std::string& crab, const SnapshotPtr& snap);
     void crab_event(std::string_view crab, const std::shared_ptr<const std::string>& json);
     // Delivers to one entry, tracking its cursor; `catching_up` for replayed events.
     void hand(Entry& e, const SnapshotPtr& snap, bool catching_up = false);
@@ -62,7 +62,7 @@ class Subscriptions {
         std::vector<Group*> groups;
     };
 
-    const Route& route(std::string_view crab);
+    const Route& route(const std::string& crab);
     void give_to_group(Group& g, std::string_view crab, const SnapshotPtr& snap);
     void redistribute(Group& g, std::deque<SnapshotPtr> events);
     static std::string crab_of(const SnapshotPtr& snap);

@@ -170,9 +170,7 @@ TEST_CASE("invalid UTF-8 in a text frame is closed with 1007 as RFC 6455 require
 
 TEST_CASE("bad HTTP requests get JSON errors") {
     TempDir dir;
-    auto config = dir.path() / "octopus.toml";
-    std::ofstream(config) << "[limits]\nmax_http_body_bytes = 4096\n";
-    HubProcess hub(dir.path() / "data", "always", false, {"--config", config.string()});
+    HubProcess hub = HubProcess::configured(dir, "[limits]\nmax_http_body_bytes = 4096\n");
     auto big = http_request(hub.port(), "POST", "/v1/crabs/h1/snapshots",
                             std::string(8 * 1024 * 1024, ' '));
     CHECK(big.status == 413);

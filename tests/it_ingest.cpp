@@ -207,9 +207,7 @@ TEST_CASE("health, metrics, listing and errors of the read API") {
 
 TEST_CASE("ring buffers keep the newest N, with per-crab overrides from the config") {
     TempDir dir;
-    auto config = dir.path() / "octopus.toml";
-    std::ofstream(config) << "[buffer]\nsize = 5\n[buffer.crabs]\nbig = 8\n";
-    HubProcess hub(dir.path() / "data", "always", false, {"--config", config.string()});
+    HubProcess hub = HubProcess::configured(dir, "[buffer]\nsize = 5\n[buffer.crabs]\nbig = 8\n");
     for (std::string name : {"small", "big"}) {
         WsClient crab(hub.port());
         CHECK(crab.hello(name)["buffer_size"] == (name == "big" ? 8 : 5));

@@ -25,15 +25,9 @@ std::string answer(std::uint64_t seq, const std::string& id) {
            R"(","values":{"n":)" + std::to_string(seq) + "}}";
 }
 
-std::string write_config(const TempDir& dir, const std::string& toml) {
-    auto config = dir.path() / "octopus.toml";
-    std::ofstream(config) << toml;
-    return config.string();
-}
-
 // A hub on dir/data running with `toml` as its config file.
 HubProcess polling_hub(const TempDir& dir, const std::string& toml) {
-    return HubProcess(dir.path() / "data", "always", false, {"--config", write_config(dir, toml)});
+    return HubProcess::configured(dir, toml);
 }
 
 CommandResult serve_with(const TempDir& dir, const std::string& toml) {

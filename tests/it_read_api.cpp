@@ -239,9 +239,7 @@ TEST_CASE("records raw: a time window in time order, keys projecting values byte
 
 TEST_CASE("records older than the ring are served from the workspace on disk") {
     TempDir dir;
-    auto config = dir.path() / "octopus.toml";
-    std::ofstream(config) << "[buffer]\nsize = 5\n";
-    HubProcess hub(dir.path() / "data", "always", false, {"--config", config.string()});
+    HubProcess hub = HubProcess::configured(dir, "[buffer]\nsize = 5\n");
     WsClient crab(hub.port());
     crab.hello("sensor");
     std::vector<std::string> items;

@@ -69,12 +69,6 @@ std::vector<std::uint64_t> range(std::uint64_t from, std::uint64_t to) {
     return out;
 }
 
-fs::path write_config(const fs::path& dir, const std::string& text) {
-    auto file = dir / "octopus.toml";
-    std::ofstream(file) << text;
-    return file;
-}
-
 }  // namespace
 
 TEST_CASE("globs match crabs registered after subscribing; lifecycle events follow them") {
@@ -126,8 +120,7 @@ TEST_CASE("from buffer replays the ring, then goes live; keys project values") {
 
 TEST_CASE("from hub_seq and since replay across the ring-to-disk seam with no gap or duplicate") {
     TempDir dir;
-    auto config = write_config(dir.path(), "[buffer]\nsize = 5\n");
-    HubProcess hub(dir.path() / "data", "always", false, {"--config", config.string()});
+    HubProcess hub = HubProcess::configured(dir, "[buffer]\nsize = 5\n");
     WsClient crab(hub.port());
     crab.hello("deep");
     push(crab, 1, 20);
@@ -151,9 +144,8 @@ TEST_CASE("from hub_seq and since replay across the ring-to-disk seam with no ga
 
 TEST_CASE("a long replay is paced by the subscriber's queue, never turned into a gap") {
     TempDir dir;
-    auto config =
-        write_config(dir.path(), "[buffer]\nsize = 10\n[subscribers]\nmax_queue_messages = 64\n");
-    HubProcess hub(dir.path() / "data", "always", false, {"--config", config.string()});
+    HubProcess hub = HubProcess::configured(
+        dir, "[buffer]\nsize = 10\n[subscribers]\nmax_queue_messages = 64\n");
     WsClient crab(hub.port());
     crab.hello("long");
     for (int batch = 0; batch < 2; ++batch) {  // max_batch is 1000
@@ -241,9 +233,8 @@ TEST_CASE(
     "a subscriber that never reads gets a gap (drop) or is closed (disconnect); ingest is "
     "unaffected") {
     TempDir dir;
-    auto config = write_config(dir.path(),
-                               "[subscribers]\nmax_queue_messages = 64\nmax_queue_bytes = 65536\n");
-    HubProcess hub(dir.path() / "data", "always", false, {"--config", config.string()});
+    HubProcess hub = HubProcess::configured(
+        dir, "[subscribers]\nmax_queue_messages = 64\nmax_queue_bytes = 65536\n");
     // The reading subscriber is durable: when its small queue fills it is held back and catches
     // up from the ring and the workspace, so it must see every event exactly once.
     WsClient fast(hub.port(), "/v1/subscribe");

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <regex>
 #include <stdexcept>
 
@@ -128,6 +129,16 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::mil
     if (r.exit_code < 0) child.kill9();
     r.output = child.output();
     return r;
+}
+
+std::string write_config(const TempDir& dir, const std::string& toml) {
+    auto config = dir.path() / "octopus.toml";
+    std::ofstream(config) << toml;
+    return config.string();
+}
+
+HubProcess HubProcess::configured(const TempDir& dir, const std::string& toml) {
+    return HubProcess(dir.path() / "data", "always", false, {"--config", write_config(dir, toml)});
 }
 
 HubProcess::HubProcess(HubOptions options) {

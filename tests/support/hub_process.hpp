@@ -86,8 +86,13 @@ struct HubOptions {
     std::vector<std::string> extra_args;  // e.g. {"--config", path}
 };
 
+// Writes `toml` to <dir>/octopus.toml and returns that path.
+std::string write_config(const TempDir& dir, const std::string& toml);
+
 class HubProcess {
   public:
+    // A hub with data in <dir>/data and `toml` as its --config file.
+    static HubProcess configured(const TempDir& dir, const std::string& toml);
     explicit HubProcess(HubOptions options);
     explicit HubProcess(std::filesystem::path data, std::string fsync = "always",
                         bool local_crab = false, std::vector<std::string> extra = {})
