@@ -22,12 +22,13 @@ constexpr auto kStartBound = std::chrono::seconds(15);
 }  // namespace
 
 HubLauncher::HubLauncher(const std::string& hub_bin, const std::string& data_dir,
-                         const std::string& fsync) {
+                         const std::string& fsync, const std::vector<std::string>& extra) {
     std::string listen = "127.0.0.1:0";
     std::vector<char*> argv;
     for (const char* a : {hub_bin.c_str(), "serve", "--listen", listen.c_str(), "--data",
                           data_dir.c_str(), "--fsync", fsync.c_str(), "--no-local-crab"})
         argv.push_back(const_cast<char*>(a));
+    for (const auto& a : extra) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");

@@ -23,7 +23,9 @@ struct HubUsage {
 class HubLauncher {
   public:
     // Starts the hub and waits (bounded) for its listening line; throws with its output if not.
-    HubLauncher(const std::string& hub_bin, const std::string& data_dir, const std::string& fsync);
+    // `extra` is appended to the serve command line (e.g. {"--config", path}).
+    HubLauncher(const std::string& hub_bin, const std::string& data_dir, const std::string& fsync,
+                const std::vector<std::string>& extra = {});
     ~HubLauncher();
     HubLauncher(const HubLauncher&) = delete;
     HubLauncher& operator=(const HubLauncher&) = delete;

@@ -268,4 +268,42 @@ IngestResult run_ingest(const IngestOptions& options) {
     return r;
 }
 
+Report ingest_scenario(Args& args) {
+    IngestOptions o;
+    o.crabs = static_cast<int>(args.integer("crabs", o.crabs, 1, 20000));
+    o.window = static_cast<int>(args.integer("window", o.window, 1, 100000));
+    o.seconds = args.number("seconds", o.seconds, 0.1, 3600);
+    o.fsync = args.choice("fsync", o.fsync, {"always", "interval", "never"});
+    o.hub_bin = hub_binary(args);
+    args.done();
+    IngestResult r = run_ingest(o);
+    nlohmann::json j = result_header("ingest", "octopus");
+    j.update({{"crabs", r.crabs},
+              {"window", r.window},
+              {"seconds", r.seconds},
+              {"fsync", r.fsync},
+              {"sent", r.sent},
+              {"acked", r.acked},
+              {"elapsed_s", r.elapsed_s},
+              {"acked_per_s", r.acked_per_s},
+              {"latency_p50_us", r.p50_us},
+              {"latency_p99_us", r.p99_us},
+              {"latency_p999_us", r.p999_us},
+              {"hub_cpu_s", r.hub_cpu_s},
+              {"hub_peak_rss_kib", r.hub_peak_rss_kib}});
+    char buf[1024];
+    std::snprintf(buf, sizeof buf,
+                  "octopus-bench ingest: %d crabs, window %d, %.1f s, fsync %s\n"
+                  "  machine          %u cpus, %s\n"
+                  "  sent / acked     %llu / %llu\n"
+                  "  acked/s          %.0f\n"
+                  "  ack latency us   p50 %.0f  p99 %.0f  p99.9 %.0f\n"
+                  "  hub cpu          %.2f s (user+sys)\n"
+                  "  hub peak rss     %ld KiB\n",
+                  r.crabs, r.window, r.seconds, r.fsync.c_str(), r.nproc, r.cpu_model.c_str(),
+                  static_cast<unsigned long long>(r.sent), static_cast<unsigned long long>(r.acked),
+                  r.acked_per_s, r.p50_us, r.p99_us, r.p999_us, r.hub_cpu_s, r.hub_peak_rss_kib);
+    return finish_report(std::move(j), buf, r.sent == r.acked, r.error);
+}
+
 }  // namespace octopus::bench

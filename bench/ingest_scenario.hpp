@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "bench/bench_args.hpp"
+
 namespace octopus::bench {
 
 struct IngestOptions {
@@ -38,5 +40,8 @@ struct IngestResult {
 
 // Runs the scenario; never throws (failures land in `error`).
 IngestResult run_ingest(const IngestOptions& options);
+
+// `octopus-bench ingest`: --crabs --window --seconds --fsync --hub-bin.
+Report ingest_scenario(Args& args);
 
 }  // namespace octopus::bench

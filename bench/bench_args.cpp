@@ -1,0 +1,103 @@
+// bench_args: flag parsing and the shared result header (see the header).
+#include "bench/bench_args.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "bench/hub_launcher.hpp"
+
+namespace octopus::bench {
+
+Args::Args(int argc, char** argv, const std::set<std::string>& switches) {
+    for (int i = 0; i < argc; ++i) {
+        std::string flag = argv[i];
+        if (flag.rfind("--", 0) != 0) throw UsageError("unexpected argument " + flag);
+        std::string name = flag.substr(2);
+        if (switches.count(name)) {
+            values_[name] = "";
+            continue;
+        }
+        if (i + 1 >= argc) throw UsageError(flag + " needs a value");
+        values_[name] = argv[++i];
+    }
+}
+
+long Args::integer(const std::string& name, long fallback, long lo, long hi) {
+    read_.insert(name);
+    auto it = values_.find(name);
+    if (it == values_.end()) return fallback;
+    char* end = nullptr;
+    long n = std::strtol(it->second.c_str(), &end, 10);
+    if (it->second.empty() || *end != '\0' || n < lo || n > hi)
+        throw UsageError("--" + name + " must be an integer in [" + std::to_string(lo) + ", " +
+                         std::to_string(hi) + "], got '" + it->second + "'");
+    return n;
+}
+
+double Args::number(const std::string& name, double fallback, double lo, double hi) {
+    read_.insert(name);
+    auto it = values_.find(name);
+    if (it == values_.end()) return fallback;
+    char* end = nullptr;
+    double n = std::strtod(it->second.c_str(), &end);
+    if (it->second.empty() || *end != '\0' || !(n >= lo && n <= hi))
+        throw UsageError("--" + name + " must be a number in [" + std::to_string(lo) + ", " +
+                         std::to_string(hi) + "], got '" + it->second + "'");
+    return n;
+}
+
+std::string Args::text(const std::string& name, const std::string& fallback) {
+    read_.insert(name);
+    auto it = values_.find(name);
+    return it == values_.end() ? fallback : it->second;
+}
+
+std::string Args::choice(const std::string& name, const std::string& fallback,
+                         const std::set<std::string>& allowed) {
+    std::string value = text(name, fallback);
+    if (!allowed.count(value)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : "|") + a;
+        throw UsageError("--" + name + " must be one of " + list + ", got '" + value + "'");
+    }
+    return value;
+}
+
+bool Args::has(const std::string& name) {
+    read_.insert(name);
+    return values_.count(name) != 0;
+}
+
+void Args::done() const {
+    for (const auto& [name, value] : values_)
+        if (!read_.count(name)) throw UsageError("unknown flag --" + name);
+}
+
+nlohmann::json result_header(const std::string& scenario, const std::string& target) {
+    return {{"scenario", scenario},
+            {"target", target},
+            {"nproc", machine_nproc()},
+            {"cpu_model", machine_cpu_model()}};
+}
+
+Report finish_report(nlohmann::json result, std::string table, bool counts_match,
+                     const std::string& error) {
+    Report r;
+    r.ok = counts_match && error.empty();
+    result["ok"] = r.ok;
+    result["error"] = error;
+    if (!error.empty()) table += "  error            " + error + "\n";
+    r.result = std::move(result);
+    r.table = std::move(table);
+    return r;
+}
+
+std::string hub_binary(Args& args) {
+    std::string given = args.text("hub-bin", "");
+    if (!given.empty()) return given;
+    std::error_code ec;
+    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? "octopus" : (self.parent_path() / "octopus").string();
+}
+
+}  // namespace octopus::bench
