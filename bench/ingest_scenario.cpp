@@ -22,6 +22,7 @@
 
 #include "bench/hub_launcher.hpp"
 #include "bench/latency_stats.hpp"
+#include "bench/payload.hpp"
 
 namespace octopus::bench {
 
@@ -147,17 +148,14 @@ void Crab::start(std::uint16_t port) {
 void Crab::pump() {
     if (writing || closed || !run.sending) return;
     if (next_seq - acked_seq > static_cast<std::uint64_t>(run.options.window)) return;
-    double now =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     std::uint64_t seq = next_seq++;
-    double x = static_cast<double>(seq % 1000);
     char buf[256];
-    int n = std::snprintf(buf, sizeof buf,
-                          R"({"type":"snapshot","seq":%llu,"timestamp":%.3f,"values":{"cpu":%.2f,)"
-                          R"("memory":%.2f,"disk":%.2f,"net_rx":%.1f,"net_tx":%.1f}})",
-                          static_cast<unsigned long long>(seq), now, x / 10.0, 40.0 + x / 50.0,
-                          61.25, 125000.0 + x, 64000.0 + x);
-    frame.assign(buf, static_cast<std::size_t>(n));
+    int head = std::snprintf(buf, sizeof buf, R"({"type":"snapshot","seq":%llu,)",
+                             static_cast<unsigned long long>(seq));
+    std::size_t n = static_cast<std::size_t>(head);
+    n += write_snapshot_fields(buf + n, sizeof buf - n - 1, seq, now_ns());
+    buf[n++] = '}';
+    frame.assign(buf, n);
     unacked.push_back(Clock::now());
     ++run.sent;
     ++run.in_flight;

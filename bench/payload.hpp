@@ -1,0 +1,42 @@
+// payload: the one snapshot body every scenario and both targets (Octopus and NATS) carry, so the
+// comparison moves identical bytes: ~150 bytes of `"timestamp":..,"values":{cpu, memory, disk,
+// net_rx, net_tx, sent_ns}`. sent_ns is the sender's steady_clock in nanoseconds, an integer
+// token the hub stores byte for byte, so a receiver in this process measures push -> deliver on
+// one clock. Formatting is snprintf into a caller's buffer: no allocation, no JSON library.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace octopus::bench {
+
+// steady_clock now, in nanoseconds.
+std::int64_t now_ns();
+
+// Writes the fields (no surrounding braces) for sample number `seq`; returns the length, or 0 if
+// `cap` is too small. The caller wraps them: `{"type":"snapshot","seq":N,` + fields + `}` for a
+// crab, `{` + fields + `}` for a NATS message.
+std::size_t write_snapshot_fields(char* out, std::size_t cap, std::uint64_t seq,
+                                  std::int64_t sent_ns);
+
+// Calls f(sent_ns) for every `"sent_ns":N` in `text` (a single message or a batch frame); returns
+// how many it found.
+template <class F>
+std::size_t for_each_sent_ns(std::string_view text, F&& f);
+
+std::int64_t parse_int(std::string_view text, std::size_t at);
+
+template <class F>
+std::size_t for_each_sent_ns(std::string_view text, F&& f) {
+    constexpr std::string_view key = "\"sent_ns\":";
+    std::size_t found = 0;
+    for (auto at = text.find(key); at != std::string_view::npos; at = text.find(key, at)) {
+        at += key.size();
+        f(parse_int(text, at));
+        ++found;
+    }
+    return found;
+}
+
+}  // namespace octopus::bench
