@@ -66,6 +66,7 @@ void Hub::recover(protocol::Decoder& decoder) {
         c.last_received_at_us = r.last_received_at_us;
         c.announced = r.records > 0;
         hub_seq_ = std::max(hub_seq_, r.max_hub_seq);
+        durable_hub_seq_ = hub_seq_;
         spdlog::info(
             "recovered {}: {} records, last seq {}, last hub_seq {}, {} torn bytes cut, "
             "{} bad lines, {} bytes scanned",
@@ -198,6 +199,7 @@ void Hub::fire(AckWaiter& w) {
 }
 
 void Hub::on_durable(std::uint64_t hub_seq) {
+    durable_hub_seq_ = std::max(durable_hub_seq_, hub_seq);
     while (!inflight_.empty() && inflight_.front().second->hub_seq <= hub_seq)
         inflight_.pop_front();
     while (!waiters_.empty() && waiters_.front().hub_seq <= hub_seq) {
@@ -314,17 +316,22 @@ protocol::Result<bool> Hub::subscribe(SubscriberSink& sink, const protocol::Subs
 protocol::Result<bool> Hub::unsubscribe(SubscriberSink& sink, const std::string& id) {
     if (!subs_.find(&sink, id))
         return Error{ErrorCode::bad_message, "no subscription \"" + id + "\""};
+    forget_replays(sink, id);
     subs_.remove(&sink, id);
     return true;
 }
 
 void Hub::remove_subscriber(SubscriberSink& sink) {
+    forget_replays(sink, "");
     subs_.remove(&sink, "");
 }
 
 void Hub::resume(SubscriberSink& sink, const std::string& id) {
     auto* e = subs_.find(&sink, id);
-    if (e && !e->live) replay(*e, e->cursor, e->since_us, false);
+    if (!e || e->live) return;
+    auto it = disk_replays_.find(e);
+    if (it == disk_replays_.end()) return replay(*e, e->cursor, e->since_us, false);
+    if (it->second.held) pump_replay(*e, it->second);
 }
 
 protocol::Result<bool> Hub::consumer_ack(SubscriberSink& sink, const std::string& id,
@@ -348,20 +355,66 @@ protocol::Result<bool> Hub::consumer_ack(SubscriberSink& sink, const std::string
     return true;
 }
 
+namespace {
+
+constexpr std::size_t kReplayChunk = 4096;  // events per disk read; two at most read ahead
+
+}  // namespace
+
 // Replays the matching events after `after` (or received at/after `since_us`) in hub_seq order,
-// then leaves the subscription live. A durable sink that fills up stops the replay; it resumes
-// from the cursor later.
-void Hub::replay(Subscriptions::Entry& e, std::uint64_t after, std::optional<std::int64_t> since_us,
+// then leaves the subscription live. What memory holds (the rings, the snapshots not yet on
+// disk) is handed in this turn. Older history streams from the ReplayReader, chunk by chunk,
+// while the subscription is held back from live events; the switch to live happens in the turn
+// that hands the last of it, so there is no gap and no duplicate at the seam.
+void Hub::replay(Entry& e, std::uint64_t after, std::optional<std::int64_t> since_us,
                  bool ring_only) {
-    std::vector<SnapshotPtr> events;
-    for (auto& [name, c] : crabs_) {
-        if (subs_.matches(e, name)) append_events(*c, after, since_us, ring_only, events);
-    }
-    std::sort(events.begin(), events.end(),
-              [](const SnapshotPtr& a, const SnapshotPtr& b) { return a->hub_seq < b->hub_seq; });
-    e.live = true;
     e.cursor = after;  // a held-back replay resumes from here
     e.since_us = since_us;
+    if (ring_only || after >= durable_hub_seq_ || rings_cover(e, after, false))
+        return finish_replay(e, after, after, ring_only);
+    DiskReplay& d = disk_replays_[&e];
+    d = DiskReplay{++replay_tokens_, after, {}, false, false};
+    e.live = false;
+    read_ahead(e, d);
+}
+
+// Each matching crab's ring holds every event it has after `after` (the newest contiguous run
+// of its history reaches back that far).
+bool Hub::rings_cover(const Entry& e, std::uint64_t after, bool ring_only) const {
+    if (ring_only) return true;
+    for (const auto& [name, c] : crabs_) {
+        if (!subs_.matches(e, name) || c->ring.size() == c->stored) continue;
+        if (c->ring.empty()) return false;
+        const auto& oldest = c->ring.at(0);
+        bool reaches = e.since_us ? oldest->received_at_us < *e.since_us : oldest->hub_seq <= after;
+        if (!reaches) return false;
+    }
+    return true;
+}
+
+// Hands the rest from memory and goes live: from the rings when they cover `after`, else from
+// the snapshots not yet on disk (the disk was read up to `disk_done_to`, at or past the durable
+// frontier).
+void Hub::finish_replay(Entry& e, std::uint64_t after, std::uint64_t disk_done_to, bool ring_only) {
+    auto wanted = [&](const SnapshotPtr& s) {
+        return s->hub_seq > after && (!e.since_us || s->received_at_us >= *e.since_us);
+    };
+    std::vector<SnapshotPtr> events;
+    if (rings_cover(e, after, ring_only)) {
+        for (auto& [name, c] : crabs_) {
+            if (!subs_.matches(e, name)) continue;
+            for (std::size_t i = 0; i < c->ring.size(); ++i)
+                if (wanted(c->ring.at(i))) events.push_back(c->ring.at(i));
+        }
+        std::sort(events.begin(), events.end(), [](const SnapshotPtr& a, const SnapshotPtr& b) {
+            return a->hub_seq < b->hub_seq;
+        });
+    } else {
+        for (const auto& [crab, s] : inflight_)
+            if (s->hub_seq > disk_done_to && wanted(s) && subs_.matches(e, crab->name))
+                events.push_back(s);
+    }
+    e.live = true;
     for (const auto& s : events) {
         subs_.hand(e, s, true);
         if (!e.live) return;
@@ -370,38 +423,62 @@ void Hub::replay(Subscriptions::Entry& e, std::uint64_t after, std::optional<std
     e.since_us.reset();
 }
 
-void Hub::append_events(CrabState& c, std::uint64_t after, std::optional<std::int64_t> since_us,
-                        bool ring_only, std::vector<SnapshotPtr>& out) {
-    auto wanted = [&](const SnapshotPtr& s) {
-        return s->hub_seq > after && (!since_us || s->received_at_us >= *since_us);
-    };
-    // The ring holds the newest contiguous run of the crab's history: it covers the request when
-    // it holds everything, or reaches back to (or before) the requested start.
-    bool covered = ring_only || c.ring.size() == c.stored ||
-                   (!c.ring.empty() && (since_us ? c.ring.at(0)->received_at_us < *since_us
-                                                 : c.ring.at(0)->hub_seq <= after));
-    if (covered) {
-        for (std::size_t i = 0; i < c.ring.size(); ++i) {
-            if (wanted(c.ring.at(i))) out.push_back(c.ring.at(i));
+// Hands what was read while the sink takes it; finishes from memory once the disk has given
+// everything up to the durable frontier; otherwise keeps reading ahead.
+void Hub::pump_replay(Entry& e, DiskReplay& d) {
+    d.held = false;
+    e.live = true;
+    while (!d.pending.empty()) {
+        subs_.hand(e, d.pending.front(), true);
+        if (!e.live) {
+            d.held = true;
+            break;
         }
-        return;
+        d.pending.pop_front();
     }
-    // The ring is not enough: the files, then what is accepted but not written yet (or was
-    // written after the scan looked).
-    std::uint64_t disk_max = 0;
-    for (const auto& file : c.workspace.record_files()) {
-        auto month = month_of(file);
-        scan_lines(file, 0, [&](std::string_view line, std::uint64_t) {
-            auto h = protocol::peek_hub_seq(line);
-            if (!h || *h <= after) return;
-            auto s = snapshot_from_line(disk_decoder_, line, month);
-            if (!s) return;
-            disk_max = std::max(disk_max, s->hub_seq);
-            if (wanted(s)) out.push_back(std::move(s));
-        });
+    if (!d.held && d.pending.empty() && !d.reading && d.read_to >= durable_hub_seq_) {
+        auto done_to = d.read_to;
+        disk_replays_.erase(&e);
+        return finish_replay(e, e.cursor, done_to, false);
     }
-    for (const auto& [crab, s] : inflight_) {
-        if (crab == &c && s->hub_seq > disk_max && wanted(s)) out.push_back(s);
+    e.live = false;
+    read_ahead(e, d);
+}
+
+void Hub::read_ahead(Entry& e, DiskReplay& d) {
+    if (d.reading || d.pending.size() >= kReplayChunk || d.read_to >= durable_hub_seq_) return;
+    ReplayRequest request;
+    for (const auto& [name, c] : crabs_)
+        if (subs_.matches(e, name)) request.workspaces.push_back(c->workspace.root());
+    request.after = d.read_to;
+    request.limit = durable_hub_seq_;
+    request.since_us = e.since_us;
+    request.max_events = kReplayChunk;
+    d.reading = true;
+    std::weak_ptr<bool> alive = alive_;
+    Entry* entry = &e;
+    auto limit = request.limit;
+    reader_.read(std::move(request),
+                 [this, alive, entry, token = d.token, limit](ReplayChunk chunk) {
+                     if (alive.expired()) return;
+                     auto it = disk_replays_.find(entry);
+                     if (it != disk_replays_.end() && it->second.token == token)
+                         on_chunk(*entry, it->second, std::move(chunk), limit);
+                 });
+}
+
+void Hub::on_chunk(Entry& e, DiskReplay& d, ReplayChunk chunk, std::uint64_t limit) {
+    d.reading = false;
+    d.read_to = chunk.reached_limit ? limit : chunk.events.back()->hub_seq;
+    for (auto& s : chunk.events) d.pending.push_back(std::move(s));
+    if (d.held) return read_ahead(e, d);
+    pump_replay(e, d);
+}
+
+void Hub::forget_replays(const SubscriberSink& sink, const std::string& id) {
+    for (auto it = disk_replays_.begin(); it != disk_replays_.end();) {
+        bool mine = it->first->sink == &sink && (id.empty() || it->first->id == id);
+        it = mine ? disk_replays_.erase(it) : std::next(it);
     }
 }
 

@@ -24,6 +24,7 @@
 #include "core/disk_writer.hpp"
 #include "core/executor.hpp"
 #include "core/metrics.hpp"
+#include "core/replay_reader.hpp"
 #include "core/ring_buffer.hpp"
 #include "core/stored_snapshot.hpp"
 #include "core/subscriber_sink.hpp"
@@ -135,10 +136,23 @@ class Hub {
     void fire(AckWaiter& w);
     CrabInfo info(const CrabState& c) const;
     void lifecycle(const CrabState& c, const char* event);
-    void replay(Subscriptions::Entry& e, std::uint64_t after, std::optional<std::int64_t> since_us,
+    // A replay streaming from disk: chunks read ahead of the sink, handed as it takes them.
+    struct DiskReplay {
+        std::uint64_t token = 0;    // tells a late chunk of a replaced replay apart
+        std::uint64_t read_to = 0;  // everything matching up to here is handed or pending
+        std::deque<SnapshotPtr> pending;
+        bool reading = false;
+        bool held = false;  // the sink refused; it calls resume() when it has room
+    };
+    using Entry = Subscriptions::Entry;
+    void replay(Entry& e, std::uint64_t after, std::optional<std::int64_t> since_us,
                 bool ring_only);
-    void append_events(CrabState& c, std::uint64_t after, std::optional<std::int64_t> since_us,
-                       bool ring_only, std::vector<SnapshotPtr>& out);
+    bool rings_cover(const Entry& e, std::uint64_t after, bool ring_only) const;
+    void finish_replay(Entry& e, std::uint64_t after, std::uint64_t disk_done_to, bool ring_only);
+    void pump_replay(Entry& e, DiskReplay& d);
+    void read_ahead(Entry& e, DiskReplay& d);
+    void on_chunk(Entry& e, DiskReplay& d, ReplayChunk chunk, std::uint64_t limit);
+    void forget_replays(const SubscriberSink& sink, const std::string& id);
 
     HubOptions options_;
     Executor& executor_;
@@ -155,8 +169,11 @@ class Hub {
     std::uint64_t next_request_ = 0;
     Subscriptions subs_;
     CursorStore cursors_;
-    protocol::Decoder disk_decoder_;  // reads envelopes back from workspaces for replay
+    std::uint64_t durable_hub_seq_ = 0;  // every snapshot up to here is complete on disk
+    std::unordered_map<const Entry*, DiskReplay> disk_replays_;
+    std::uint64_t replay_tokens_ = 0;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    ReplayReader reader_{executor_};  // last: its thread stops before the rest is destroyed
 };
 
 }  // namespace octopus::core

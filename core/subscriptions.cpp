@@ -108,7 +108,7 @@ void Subscriptions::hand(Entry& e, const SnapshotPtr& snap, bool catching_up) {
 void Subscriptions::give_to_group(Group& g, std::string_view crab, const SnapshotPtr& snap) {
     for (std::size_t tries = 0; tries < g.members.size(); ++tries) {
         Entry* m = g.members[g.next++ % g.members.size()];
-        if (matches(*m, crab)) return hand(*m, snap);
+        if (m->live && matches(*m, crab)) return hand(*m, snap);
     }
     g.backlog.push_back(snap);
 }

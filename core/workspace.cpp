@@ -94,10 +94,14 @@ void Workspace::open_fd(RecordFile& f) {
 }
 
 std::vector<fs::path> Workspace::record_files() const {
+    return list_record_files(root_);
+}
+
+std::vector<fs::path> list_record_files(const fs::path& root) {
     std::vector<fs::path> out;
     std::error_code ec;
-    fs::path records = root_ / "records";
-    if (!fs::exists(records)) return out;
+    fs::path records = root / "records";
+    if (!fs::exists(records, ec)) return out;
     for (auto it = fs::recursive_directory_iterator(records, ec); !ec && it != fs::end(it);
          it.increment(ec)) {
         if (it->is_regular_file() && it->path().extension() == ".jsonl") out.push_back(it->path());

@@ -82,6 +82,9 @@ class Workspace {
     std::int64_t run_id_ = 0;
 };
 
+// The record files under a workspace root, sorted (month order).
+std::vector<std::filesystem::path> list_record_files(const std::filesystem::path& root);
+
 // Calls fn(line, end_offset) for each complete line of `file` from byte `offset` on.
 void scan_lines(const std::filesystem::path& file, std::uint64_t offset,
                 const std::function<void(std::string_view, std::uint64_t)>& fn);

@@ -212,6 +212,7 @@ void SubscriberSession::write_next() {
         self->in_flight_.clear();
         if (ec) return self->finish();
         if (self->closing_) return self->send_close();
+        if (self->below_low_water()) self->resume_held();
         self->write_next();
     });
 }
@@ -219,6 +220,17 @@ void SubscriberSession::write_next() {
 // The queue emptied: report skipped ranges, then let held durable consumers catch up.
 void SubscriberSession::on_drained() {
     for (auto& [id, sub] : subs_) flush_gap(*sub);
+    resume_held();
+}
+
+// A quarter full: held replays and durable consumers refill the queue before it runs dry, so
+// the socket never idles while a catch-up waits for its next events.
+bool SubscriberSession::below_low_water() const {
+    return queue_.size() <= ctx_.config.subscriber_queue_messages / 4 &&
+           queued_bytes_ <= ctx_.config.subscriber_queue_bytes / 4;
+}
+
+void SubscriberSession::resume_held() {
     for (auto& [id, sub] : subs_) {
         if (!sub->held || full()) continue;
         sub->held = false;

@@ -68,6 +68,8 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
     void write_next();
     void gather(std::size_t& taken);
     void on_drained();
+    bool below_low_water() const;
+    void resume_held();
     void overflow_close();
     void close_with(std::uint16_t code, const char* reason);
     void send_close();

@@ -165,6 +165,43 @@ TEST_CASE("a long replay is paced by the subscriber's queue, never turned into a
     CHECK(got.other.empty());
 }
 
+namespace {
+
+// Pushes seqs first..last in batches of 500 items, pipelined, then waits for the last ack.
+void push_batches(WsClient& crab, std::uint64_t first, std::uint64_t last) {
+    for (auto start = first; start <= last; start += 500) {
+        std::string items;
+        for (auto s = start; s <= std::min(last, start + 499); ++s)
+            items += (s > start ? "," : "") + std::string(R"({"seq":)") + std::to_string(s) +
+                     R"(,"values":{"v":1}})";
+        crab.send(R"({"type":"snapshots","items":[)" + items + "]}");
+    }
+    crab.wait_ack(last);
+}
+
+}  // namespace
+
+TEST_CASE("a disk replay racing live ingest hands every event once, in hub_seq order") {
+    TempDir dir;
+    HubProcess hub =
+        HubProcess::configured(dir, "[buffer]\nsize = 5\n[subscribers]\nmax_queue_messages = 64\n");
+    WsClient a(hub.port()), b(hub.port());
+    a.hello("a");
+    b.hello("b");
+    push_batches(a, 1, 5000);
+    push_batches(b, 1, 5000);
+    WsClient sub(hub.port(), "/v1/subscribe");
+    sub.send(subscribe("r", R"(,"from":{"hub_seq":0})"));
+    CHECK(sub.recv_json()["type"] == "subscribed");
+    auto live = std::async(std::launch::async, [&] { push_batches(a, 5001, 8000); });
+    auto got = receive(sub, 13000);
+    live.get();
+    CHECK(hub_seqs(got.snapshots) == range(1, 13000));
+    std::set<std::string> crabs;
+    for (const auto& e : got.snapshots) crabs.insert(e["crab"].get<std::string>());
+    CHECK(crabs == std::set<std::string>{"a", "b"});
+}
+
 TEST_CASE("a durable consumer resumes right after its last ack, even after kill -9") {
     TempDir dir;
     std::uint16_t port = 0;
