@@ -63,12 +63,6 @@ std::vector<std::uint64_t> hub_seqs(const std::vector<json>& events) {
     return out;
 }
 
-std::vector<std::uint64_t> range(std::uint64_t from, std::uint64_t to) {
-    std::vector<std::uint64_t> out;
-    for (auto i = from; i <= to; ++i) out.push_back(i);
-    return out;
-}
-
 }  // namespace
 
 TEST_CASE("globs match crabs registered after subscribing; lifecycle events follow them") {
@@ -114,7 +108,7 @@ TEST_CASE("from buffer replays the ring, then goes live; keys project values") {
     CHECK(sub.recv_json()["type"] == "subscribed");
     push(crab, 6, 6);
     auto got = receive(sub, 6);
-    CHECK(hub_seqs(got.snapshots) == range(1, 6));
+    CHECK(hub_seqs(got.snapshots) == seq_range(1, 6));
     CHECK(got.snapshots[5]["values"] == json{{"memory", 6}});
 }
 
@@ -136,9 +130,9 @@ TEST_CASE("from hub_seq and since replay across the ring-to-disk seam with no ga
     CHECK(by_time.recv_json()["type"] == "subscribed");
     push(crab, 21, 22);
 
-    CHECK(hub_seqs(receive(by_seq, 19).snapshots) == range(4, 22));
+    CHECK(hub_seqs(receive(by_seq, 19).snapshots) == seq_range(4, 22));
     auto timed = receive(by_time, 13).snapshots;
-    CHECK(hub_seqs(timed) == range(10, 22));
+    CHECK(hub_seqs(timed) == seq_range(10, 22));
     CHECK(timed.front()["received_at"].get<double>() >= since);
 }
 
@@ -161,7 +155,7 @@ TEST_CASE("a long replay is paced by the subscriber's queue, never turned into a
     sub.send(subscribe("r", R"(,"from":{"hub_seq":0})"));
     CHECK(sub.recv_json()["type"] == "subscribed");
     auto got = receive(sub, 2000);
-    CHECK(hub_seqs(got.snapshots) == range(1, 2000));
+    CHECK(hub_seqs(got.snapshots) == seq_range(1, 2000));
     CHECK(got.other.empty());
 }
 
@@ -196,7 +190,7 @@ TEST_CASE("a disk replay racing live ingest hands every event once, in hub_seq o
     auto live = std::async(std::launch::async, [&] { push_batches(a, 5001, 8000); });
     auto got = receive(sub, 13000);
     live.get();
-    CHECK(hub_seqs(got.snapshots) == range(1, 13000));
+    CHECK(hub_seqs(got.snapshots) == seq_range(1, 13000));
     std::set<std::string> crabs;
     for (const auto& e : got.snapshots) crabs.insert(e["crab"].get<std::string>());
     CHECK(crabs == std::set<std::string>{"a", "b"});
@@ -215,7 +209,7 @@ TEST_CASE("a durable consumer resumes right after its last ack, even after kill 
         mai.send(subscribe("m", R"(,"durable":"mai","from":{"hub_seq":0})"));
         CHECK(mai.recv_json()["type"] == "subscribed");
         auto got = receive(mai, 10);
-        CHECK(hub_seqs(got.snapshots) == range(1, 10));
+        CHECK(hub_seqs(got.snapshots) == seq_range(1, 10));
         mai.send(R"({"type":"ack","sub":"m","hub_seq":7})");
         auto acked = mai.recv_type("acked");
         CHECK(acked == json{{"type", "acked"}, {"sub", "m"}, {"hub_seq", 7}});
@@ -225,7 +219,7 @@ TEST_CASE("a durable consumer resumes right after its last ack, even after kill 
     WsClient mai(hub.port(), "/v1/subscribe");
     mai.send(subscribe("m", R"(,"durable":"mai")"));
     CHECK(mai.recv_json()["type"] == "subscribed");
-    CHECK(hub_seqs(receive(mai, 3).snapshots) == range(8, 10));
+    CHECK(hub_seqs(receive(mai, 3).snapshots) == seq_range(8, 10));
     WsClient crab(hub.port());
     crab.hello("src");
     push(crab, 11, 11);
@@ -253,7 +247,7 @@ TEST_CASE("a 3-member queue group gets each event exactly once; survivors take o
         m->send(R"({"type":"ack","sub":"w","hub_seq":)" + std::to_string(hub_seqs(got).back()) +
                 "}");
     }
-    CHECK(std::vector<std::uint64_t>(seen.begin(), seen.end()) == range(1, 30));
+    CHECK(std::vector<std::uint64_t>(seen.begin(), seen.end()) == seq_range(1, 30));
     members[2]->close();
     members.pop_back();
     // The survivors' acks and the leaver's close are processed before this push: the next
@@ -263,7 +257,7 @@ TEST_CASE("a 3-member queue group gets each event exactly once; survivors take o
     for (auto& m : members) {
         for (auto h : hub_seqs(receive(*m, 15).snapshots)) rest.insert(h);
     }
-    CHECK(std::vector<std::uint64_t>(rest.begin(), rest.end()) == range(31, 60));
+    CHECK(std::vector<std::uint64_t>(rest.begin(), rest.end()) == seq_range(31, 60));
 }
 
 TEST_CASE(
@@ -311,7 +305,7 @@ TEST_CASE(
     // The first batches fill the idle subscribers' socket buffers and queues; time the rest.
     push_batches(kLoaded - kBaseline);
     double loaded = push_batches(kBaseline);
-    CHECK(reader.get() == range(1, (kBaseline + kLoaded) * kPerBatch));
+    CHECK(reader.get() == seq_range(1, (kBaseline + kLoaded) * kPerBatch));
     CAPTURE(baseline);
     CAPTURE(loaded);
     CHECK(loaded < baseline * 3 + 0.5);  // generous: the machine is shared and noisy

@@ -8,10 +8,12 @@
 #include "core/replay_reader.hpp"
 #include "protocol/envelope.hpp"
 #include "support/hub_process.hpp"
+#include "support/records.hpp"
 
 using namespace octopus;
 using namespace octopus::core;
 namespace fs = std::filesystem;
+using octopus::test::seq_range;
 
 namespace {
 
@@ -50,12 +52,6 @@ std::vector<std::uint64_t> seqs(const ReplayChunk& c) {
     return out;
 }
 
-std::vector<std::uint64_t> range(std::uint64_t first, std::uint64_t last) {
-    std::vector<std::uint64_t> out;
-    for (auto i = first; i <= last; ++i) out.push_back(i);
-    return out;
-}
-
 }  // namespace
 
 TEST_CASE("replay chunks: positioned, merged in hub_seq order, bounded by the limit") {
@@ -63,16 +59,16 @@ TEST_CASE("replay chunks: positioned, merged in hub_seq order, bounded by the li
     REQUIRE(fs::file_size(records(t.b, "2026-11")) > 1000000);
 
     auto mid = read_replay_chunk({{t.a, t.b}, 12345, 20000, std::nullopt, 1000});
-    CHECK(seqs(mid) == range(12346, 13345));
+    CHECK(seqs(mid) == seq_range(12346, 13345));
     CHECK_FALSE(mid.reached_limit);
     CHECK(mid.events.front()->month == "2026-11");
 
     auto tail = read_replay_chunk({{t.a, t.b}, 19000, 19500, std::nullopt, 4096});
-    CHECK(seqs(tail) == range(19001, 19500));
+    CHECK(seqs(tail) == seq_range(19001, 19500));
     CHECK(tail.reached_limit);
 
     auto whole = read_replay_chunk({{t.a, t.b}, 0, 20000, std::nullopt, 50000});
-    CHECK(seqs(whole) == range(1, 20000));  // the damaged line and the torn tail are skipped
+    CHECK(seqs(whole) == seq_range(1, 20000));  // the damaged line and the torn tail are skipped
     CHECK(whole.reached_limit);
 
     auto one = read_replay_chunk({{t.b}, 9990, 20000, std::nullopt, 3});

@@ -27,4 +27,10 @@ std::vector<nlohmann::json> stored(const fs::path& data, const std::string& crab
     return out;
 }
 
+std::vector<std::uint64_t> seq_range(std::uint64_t first, std::uint64_t last) {
+    std::vector<std::uint64_t> out;
+    for (auto i = first; i <= last; ++i) out.push_back(i);
+    return out;
+}
+
 }  // namespace octopus::test
