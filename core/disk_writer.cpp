@@ -130,7 +130,7 @@ void DiskWriter::write_batch(std::vector<WriteItem>& batch) {
         }
     }
     if (options_.policy == FsyncPolicy::always) {
-        for (auto& [file, lines] : groups) sync_file(*file);
+        sync_pool_.run(groups.size(), [&](std::size_t i) { sync_file(*groups[i].first); });
     }
     bump(metrics_.disk_write_batches);
     on_durable_(max_hub_seq);
@@ -195,12 +195,14 @@ void DiskWriter::sync_file(RecordFile& file) {
 }
 
 void DiskWriter::sync_dirty(bool all) {
+    std::vector<RecordFile*> dirty;
     for (Workspace* ws : touched_) {
         for (auto& [month, f] : ws->files()) {
             if (f.fd >= 0 && f.needs_sync && (all || options_.policy != FsyncPolicy::never))
-                sync_file(f);
+                dirty.push_back(&f);
         }
     }
+    sync_pool_.run(dirty.size(), [&](std::size_t i) { sync_file(*dirty[i]); });
     last_sync_ = Clock::now();
 }
 

@@ -1,8 +1,9 @@
 // The disk writer: one thread that owns every workspace file after start-up. The network
 // thread hands it accepted snapshots; it appends them with group commit (everything queued
 // since the last round shares one writev per file and, under fsync=always, one fdatasync per
-// file), then reports "durable up to hub_seq H" through the on_durable callback, from its own
-// thread. It must never call back before the durability the policy promises:
+// file, issued in parallel through a SyncPool), then reports "durable up to hub_seq H" through the
+// on_durable callback, from its own thread. It must never call back before the durability the
+// policy promises:
 //   always   - after fdatasync          interval - after write(); fdatasync every N ms
 //   never    - after write(); the kernel decides when it reaches the disk
 // A failed write is cut back to the last good offset and retried with backoff; nothing is
@@ -21,6 +22,7 @@
 
 #include "core/metrics.hpp"
 #include "core/stored_snapshot.hpp"
+#include "core/sync_pool.hpp"
 #include "core/workspace.hpp"
 
 namespace octopus::core {
@@ -77,6 +79,7 @@ class DiskWriter {
     bool stopping_ = false;
     std::thread thread_;
     std::unordered_set<Workspace*> touched_;  // writer thread only: workspaces ever written
+    SyncPool sync_pool_{7};                   // with the writer thread: 8 syncs at once
     std::chrono::steady_clock::time_point last_sync_;
     std::chrono::steady_clock::time_point last_checkpoint_;
 };

@@ -2,6 +2,7 @@
 // tails, and the Hub with the real disk writer driven through a hand-run executor.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include "core/hub.hpp"
 #include "core/month.hpp"
 #include "core/ring_buffer.hpp"
+#include "core/sync_pool.hpp"
 #include "core/workspace.hpp"
 #include "support/hub_process.hpp"
 
@@ -209,4 +211,14 @@ TEST_CASE("collect_once and collect_all reach in-process crabs; offline and time
     REQUIRE(all->missing.size() == 1);
     CHECK(all->missing[0].first == "quiet");
     CHECK(all->missing[0].second.code == protocol::ErrorCode::timeout);
+}
+
+TEST_CASE("sync pool: every job of every round runs exactly once before run() returns") {
+    SyncPool pool(7);
+    for (std::size_t round = 0; round < 200; ++round) {
+        std::size_t count = round % 37;
+        std::vector<std::atomic<int>> runs(count);
+        pool.run(count, [&](std::size_t i) { runs[i].fetch_add(1); });
+        for (std::size_t i = 0; i < count; ++i) REQUIRE(runs[i].load() == 1);
+    }
 }
