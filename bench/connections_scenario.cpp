@@ -38,6 +38,8 @@ constexpr int kInFlight = 200;  // handshakes at once: far below the hub's liste
 constexpr int kSpareFds = 64;   // the harness's own files, pipes and the hub's listener
 constexpr auto kPhaseBase = std::chrono::seconds(30);
 constexpr auto kAcceptPerConnection = std::chrono::milliseconds(5);
+// A crab's first snapshot makes its workspace (directories, a SQLite state.db): ~6 ms each here.
+constexpr auto kBurstPerCrab = std::chrono::milliseconds(20);
 constexpr auto kBurstPerDelivery = std::chrono::microseconds(2);
 
 struct ConnectionsOptions {
@@ -169,7 +171,8 @@ struct Run {
         accepted = Clock::now();
         rss_after_kib = hub.usage().rss_kib;
         phase = Phase::burst;
-        arm(kPhaseBase + kBurstPerDelivery * static_cast<long>(expected()),
+        arm(kPhaseBase + kBurstPerCrab * options.crabs +
+                kBurstPerDelivery * static_cast<long>(expected()),
             "the burst did not complete");
         for (int i = 0; i < options.crabs; ++i)
             clients[static_cast<std::size_t>(i)]->send(snapshot_message(1));
