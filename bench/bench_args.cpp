@@ -80,6 +80,18 @@ nlohmann::json result_header(const std::string& scenario, const std::string& tar
             {"cpu_model", machine_cpu_model()}};
 }
 
+nlohmann::json result_header(const std::string& scenario, const std::string& target,
+                             const nlohmann::json& fields) {
+    nlohmann::json j = result_header(scenario, target);
+    j.update(fields);
+    return j;
+}
+
+std::string machine_line() {
+    return "  machine          " + std::to_string(machine_nproc()) + " cpus, " +
+           machine_cpu_model() + "\n";
+}
+
 Report finish_report(nlohmann::json result, std::string table, bool counts_match,
                      const std::string& error) {
     Report r;

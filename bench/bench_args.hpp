@@ -45,6 +45,11 @@ struct Report {
 
 // The fields every result line starts with: scenario, target, nproc, cpu_model.
 nlohmann::json result_header(const std::string& scenario, const std::string& target);
+// The header followed by a scenario's own `fields` (an object).
+nlohmann::json result_header(const std::string& scenario, const std::string& target,
+                             const nlohmann::json& fields);
+// The human table's line under its title: "  machine          NPROC cpus, CPU MODEL\n".
+std::string machine_line();
 // Sets "ok" and "error" and returns the report.
 Report finish_report(nlohmann::json result, std::string table, bool counts_match,
                      const std::string& error);

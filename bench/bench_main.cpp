@@ -9,7 +9,9 @@
 #include <string>
 
 #include "bench/bench_args.hpp"
+#include "bench/connections_scenario.hpp"
 #include "bench/ingest_scenario.hpp"
+#include "bench/replay_scenario.hpp"
 
 namespace {
 
@@ -21,6 +23,8 @@ using Scenario = Report (*)(Args&);
 const std::map<std::string, Scenario>& scenarios() {
     static const std::map<std::string, Scenario> all = {
         {"ingest", octopus::bench::ingest_scenario},
+        {"connections", octopus::bench::connections_scenario},
+        {"replay", octopus::bench::replay_scenario},
     };
     return all;
 }
@@ -28,6 +32,8 @@ const std::map<std::string, Scenario>& scenarios() {
 constexpr const char* kUsage =
     "usage: octopus-bench SCENARIO [flags] [--json]\n"
     "  ingest  --crabs C --window W --seconds S [--fsync always|interval|never] [--hub-bin PATH]\n"
+    "  connections  --crabs N [--subscribers S (N/10)] [--hub-bin PATH]\n"
+    "  replay  --snapshots M [--crabs C] [--hub-bin PATH]\n"
     "see the README's Performance section for every scenario and flag\n";
 
 int usage_error(const std::string& why) {

@@ -126,6 +126,7 @@ HubUsage HubLauncher::usage() const {
     std::ifstream status(base + "/status");
     while (std::getline(status, line)) {
         if (line.rfind("VmHWM:", 0) == 0) u.peak_rss_kib = std::stol(line.substr(6));
+        if (line.rfind("VmRSS:", 0) == 0) u.rss_kib = std::stol(line.substr(6));
     }
     return u;
 }
@@ -146,6 +147,12 @@ int HubLauncher::terminate(std::chrono::milliseconds bound) {
     }
     pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string HubLauncher::stop() {
+    int code = terminate();
+    if (code == 0) return "";
+    return "hub exited with " + std::to_string(code) + ":\n" + output_tail();
 }
 
 unsigned machine_nproc() {

@@ -1,7 +1,8 @@
 // hub_launcher: runs `octopus serve` as a separate process on 127.0.0.1:0 for one bench run,
-// learns its port from the "octopus listening on HOST:PORT" log line, reads its CPU time and peak
-// RSS from /proc, and stops it with SIGTERM (SIGKILL after a bound). A thread drains the hub's
-// output so it never blocks on a full pipe. Every wait is bounded; the destructor always reaps.
+// learns its port from the "octopus listening on HOST:PORT" log line, reads its CPU time, current
+// and peak RSS from /proc, and stops it with SIGTERM (SIGKILL after a bound). A thread drains the
+// hub's output so it never blocks on a full pipe. Every wait is bounded; the destructor always
+// reaps.
 #pragma once
 
 #include <sys/types.h>
@@ -18,6 +19,7 @@ namespace octopus::bench {
 struct HubUsage {
     double cpu_seconds = 0;  // user + sys
     long peak_rss_kib = 0;   // VmHWM
+    long rss_kib = 0;        // VmRSS: resident now
 };
 
 class HubLauncher {
@@ -34,6 +36,8 @@ class HubLauncher {
     HubUsage usage() const;  // read from /proc while the hub runs
     // SIGTERM, wait up to `bound`, then SIGKILL; returns the exit code or 128+signal.
     int terminate(std::chrono::milliseconds bound = std::chrono::seconds(20));
+    // terminate(), then "" for a clean exit (status 0), else the status and the hub's output.
+    std::string stop();
     std::string output_tail() const;
 
   private:

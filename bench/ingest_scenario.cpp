@@ -4,13 +4,9 @@
 // path); acks are parsed by scanning for "seq": since the hub's ack shape is fixed.
 #include "bench/ingest_scenario.hpp"
 
-#include <stdlib.h>
-#include <unistd.h>
-
 // Standard headers first: Boost 1.74's asio/awaitable.hpp uses std::exchange without <utility>.
 #include <cstdio>
 #include <deque>
-#include <filesystem>
 #include <memory>
 #include <string_view>
 #include <utility>
@@ -23,6 +19,7 @@
 #include "bench/hub_launcher.hpp"
 #include "bench/latency_stats.hpp"
 #include "bench/payload.hpp"
+#include "bench/run_dir.hpp"
 
 namespace octopus::bench {
 
@@ -211,12 +208,6 @@ void Crab::on_message() {
     run.maybe_finish();
 }
 
-std::filesystem::path make_temp_dir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "octopus-bench-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    return tmpl;
-}
-
 }  // namespace
 
 IngestResult run_ingest(const IngestOptions& options) {
@@ -227,10 +218,9 @@ IngestResult run_ingest(const IngestOptions& options) {
     r.fsync = options.fsync;
     r.nproc = machine_nproc();
     r.cpu_model = machine_cpu_model();
-    std::filesystem::path dir;
     try {
-        dir = make_temp_dir();
-        HubLauncher hub(options.hub_bin, dir.string(), options.fsync);
+        RunDir dir;
+        HubLauncher hub(options.hub_bin, dir.data(), options.fsync);
         HubUsage before = hub.usage();
         {
             Run run(options);
@@ -255,14 +245,11 @@ IngestResult run_ingest(const IngestOptions& options) {
         HubUsage after = hub.usage();
         r.hub_cpu_s = after.cpu_seconds - before.cpu_seconds;
         r.hub_peak_rss_kib = after.peak_rss_kib;
-        int code = hub.terminate();
-        if (code != 0 && r.error.empty())
-            r.error = "hub exited with " + std::to_string(code) + ":\n" + hub.output_tail();
+        std::string stopped = hub.stop();
+        if (r.error.empty()) r.error = stopped;
     } catch (const std::exception& e) {
         r.error = e.what();
     }
-    std::error_code ignored;
-    if (!dir.empty()) std::filesystem::remove_all(dir, ignored);
     return r;
 }
 

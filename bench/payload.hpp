@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 namespace octopus::bench {
 
@@ -27,9 +28,13 @@ std::size_t for_each_sent_ns(std::string_view text, F&& f);
 
 std::int64_t parse_int(std::string_view text, std::size_t at);
 
+// Calls f(N) for every `KEY N` in `text`, where `key` is the quoted name and colon
+// (e.g. `"hub_seq":`); returns how many it found.
 template <class F>
-std::size_t for_each_sent_ns(std::string_view text, F&& f) {
-    constexpr std::string_view key = "\"sent_ns\":";
+std::size_t for_each_int_field(std::string_view text, std::string_view key, F&& f);
+
+template <class F>
+std::size_t for_each_int_field(std::string_view text, std::string_view key, F&& f) {
     std::size_t found = 0;
     for (auto at = text.find(key); at != std::string_view::npos; at = text.find(key, at)) {
         at += key.size();
@@ -37,6 +42,11 @@ std::size_t for_each_sent_ns(std::string_view text, F&& f) {
         ++found;
     }
     return found;
+}
+
+template <class F>
+std::size_t for_each_sent_ns(std::string_view text, F&& f) {
+    return for_each_int_field(text, "\"sent_ns\":", std::forward<F>(f));
 }
 
 }  // namespace octopus::bench

@@ -1,0 +1,28 @@
+// run_dir: the scratch directory of one bench run: the hub's data dir (data/, created empty) and
+// room beside it for files the run writes (a hub config). It is made under the system temp dir
+// with a unique name, so runs side by side never collide, and removed with everything in it when
+// the owner goes, on success and failure alike: a bench run never leaves data behind.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace octopus::bench {
+
+class RunDir {
+  public:
+    RunDir();  // throws std::runtime_error when it cannot be made
+    ~RunDir();
+    RunDir(const RunDir&) = delete;
+    RunDir& operator=(const RunDir&) = delete;
+
+    // <root>/data, for the hub's --data; a second hub started on it finds what the first stored.
+    std::string data() const { return (root_ / "data").string(); }
+    // <root>/NAME: a file of this run, beside (never inside) the data dir.
+    std::string file(const std::string& name) const { return (root_ / name).string(); }
+
+  private:
+    std::filesystem::path root_;
+};
+
+}  // namespace octopus::bench
