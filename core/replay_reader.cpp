@@ -99,10 +99,10 @@ class FileCursor {
     void advance() {
         seq_.reset();
         for (;;) {
-            auto nl = buf_.find('\n', pos_);
-            if (nl == std::string::npos && refill()) nl = buf_.find('\n', pos_);
+            auto nl = data_ ? find_newline() : std::string::npos;
+            if (nl == std::string::npos && refill()) nl = find_newline();
             if (nl == std::string::npos) return;
-            line_ = std::string_view(buf_).substr(pos_, nl - pos_);
+            line_ = std::string_view(data_.get() + pos_, nl - pos_);
             pos_ = nl + 1;
             auto seq = protocol::peek_hub_seq(line_);
             if (!seq) continue;
@@ -112,24 +112,36 @@ class FileCursor {
     }
 
   private:
-    // Keeps the unread tail and appends the next block; false at the end of the file.
+    // Keeps the unread tail and appends the next block; false at the end of the file. The block
+    // is read straight into place, never zero-filled first.
     bool refill() {
-        buf_.erase(0, pos_);
+        std::size_t tail = len_ - pos_;
+        if (!data_ || tail + kReadBlock > cap_) {
+            cap_ = std::max(cap_ * 2, tail + kReadBlock);
+            auto bigger = std::make_unique<char[]>(cap_);
+            if (tail) std::memcpy(bigger.get(), data_.get() + pos_, tail);
+            data_ = std::move(bigger);
+        } else if (tail) {
+            std::memmove(data_.get(), data_.get() + pos_, tail);
+        }
         pos_ = 0;
-        std::size_t had = buf_.size();
-        buf_.resize(had + kReadBlock);
-        std::size_t got = pread_some(fd_.get(), buf_.data() + had, kReadBlock, offset_);
-        buf_.resize(had + got);
+        std::size_t got = pread_some(fd_.get(), data_.get() + tail, kReadBlock, offset_);
+        len_ = tail + got;
         offset_ += got;
         return got > 0;
+    }
+    std::size_t find_newline() const {
+        const void* nl = std::memchr(data_.get() + pos_, '\n', len_ - pos_);
+        return nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - data_.get())
+                  : std::string::npos;
     }
 
     Fd fd_;
     std::string month_;
     std::uint64_t limit_;
     std::uint64_t offset_ = 0;  // file offset of the next block to read
-    std::string buf_;
-    std::size_t pos_ = 0;
+    std::unique_ptr<char[]> data_;
+    std::size_t cap_ = 0, len_ = 0, pos_ = 0;
     std::string_view line_;
     std::optional<std::uint64_t> seq_;
 };

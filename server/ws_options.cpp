@@ -13,6 +13,8 @@ void configure_websocket(ServerWebSocket& ws, const Config& config, std::size_t 
     timeouts.keep_alive_pings = true;
     ws.set_option(timeouts);
     ws.read_message_max(max_message_bytes);
+    // One frame per message: fragmenting a gathered batch re-walks its buffer list per fragment.
+    ws.auto_fragment(false);
     ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
         res.set(boost::beast::http::field::server, "octopus");
     }));
