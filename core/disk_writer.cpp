@@ -14,6 +14,14 @@ namespace octopus::core {
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
+constexpr auto kCheckpointBudget = std::chrono::milliseconds(5);
+constexpr std::size_t kCheckpointsAtOnce = 16;
+constexpr auto kCheckpointBacklogWake = std::chrono::milliseconds(20);
+
+}  // namespace
+
 bool parse_fsync_policy(const std::string& text, FsyncPolicy& out) {
     if (text == "always") {
         out = FsyncPolicy::always;
@@ -75,8 +83,10 @@ void DiskWriter::run() {
     for (;;) {
         {
             std::unique_lock lk(mu_);
-            auto wake =
-                Clock::now() + std::min(options_.fsync_interval, options_.checkpoint_interval);
+            auto wake = Clock::now() +
+                        (checkpoint_queue_.empty()
+                             ? std::min(options_.fsync_interval, options_.checkpoint_interval)
+                             : kCheckpointBacklogWake);
             cv_.wait_until(lk, wake,
                            [&] { return !queue_.empty() || !tasks_.empty() || stopping_; });
             batch.swap(queue_);
@@ -91,10 +101,12 @@ void DiskWriter::run() {
             Clock::now() - last_sync_ >= options_.fsync_interval) {
             sync_dirty(false);
         }
-        if (Clock::now() - last_checkpoint_ >= options_.checkpoint_interval) checkpoint_dirty();
+        if (Clock::now() - last_checkpoint_ >= options_.checkpoint_interval ||
+            !checkpoint_queue_.empty())
+            checkpoint_dirty(false);
     }
     sync_dirty(true);
-    checkpoint_dirty();
+    checkpoint_dirty(true);
 }
 
 // The file an item goes to; opening it (mkdir, open) is retried until the disk allows it.
@@ -114,10 +126,15 @@ void DiskWriter::write_batch(std::vector<WriteItem>& batch) {
     // Group the batch by target file, keeping each file's lines in arrival order.
     std::vector<std::pair<RecordFile*, std::vector<const StoredSnapshot*>>> groups;
     std::unordered_map<RecordFile*, std::size_t> group_of;
+    std::vector<Workspace*> workspaces;  // this round's, once each
     std::uint64_t max_hub_seq = 0;
     for (auto& item : batch) {
         RecordFile* file = &target(item);
         touched_.insert(item.workspace);
+        if (checkpoint_queued_.insert(item.workspace).second) {
+            checkpoint_queue_.push_back(item.workspace);
+            workspaces.push_back(item.workspace);
+        }
         auto [it, added] = group_of.try_emplace(file, groups.size());
         if (added) groups.emplace_back(file, std::vector<const StoredSnapshot*>{});
         groups[it->second].second.push_back(item.snapshot.get());
@@ -130,7 +147,9 @@ void DiskWriter::write_batch(std::vector<WriteItem>& batch) {
         }
     }
     if (options_.policy == FsyncPolicy::always) {
-        sync_pool_.run(groups.size(), [&](std::size_t i) { sync_file(*groups[i].first); });
+        std::vector<RecordFile*> files;
+        for (auto& [file, lines] : groups) files.push_back(file);
+        sync_together(files, workspaces);
     }
     bump(metrics_.disk_write_batches);
     on_durable_(max_hub_seq);
@@ -194,35 +213,66 @@ void DiskWriter::sync_file(RecordFile& file) {
     bump(metrics_.fsyncs);
 }
 
+// The files, and the directories that gained entries in `workspaces`, synced in parallel.
+void DiskWriter::sync_together(const std::vector<RecordFile*>& files,
+                               const std::vector<Workspace*>& workspaces) {
+    std::vector<std::filesystem::path> dirs;
+    for (Workspace* ws : workspaces) {
+        auto more = ws->take_unsynced_dirs();
+        dirs.insert(dirs.end(), more.begin(), more.end());
+    }
+    sync_pool_.run(files.size() + dirs.size(), [&](std::size_t i) {
+        if (i < files.size()) return sync_file(*files[i]);
+        sync_directory(dirs[i - files.size()]);
+    });
+}
+
 void DiskWriter::sync_dirty(bool all) {
     std::vector<RecordFile*> dirty;
-    for (Workspace* ws : touched_) {
-        for (auto& [month, f] : ws->files()) {
-            if (f.fd >= 0 && f.needs_sync && (all || options_.policy != FsyncPolicy::never))
-                dirty.push_back(&f);
+    std::vector<Workspace*> workspaces;
+    if (all || options_.policy != FsyncPolicy::never) {
+        for (Workspace* ws : touched_) {
+            workspaces.push_back(ws);
+            for (auto& [month, f] : ws->files())
+                if (f.fd >= 0 && f.needs_sync) dirty.push_back(&f);
         }
     }
-    sync_pool_.run(dirty.size(), [&](std::size_t i) { sync_file(*dirty[i]); });
+    sync_together(dirty, workspaces);
     last_sync_ = Clock::now();
 }
 
-void DiskWriter::checkpoint_dirty() {
-    for (Workspace* ws : touched_) {
-        std::vector<Checkpoint> cps;
-        for (auto& [month, f] : ws->files()) {
-            if (!f.needs_checkpoint) continue;
-            cps.push_back(f.checkpoint());
-            f.needs_checkpoint = false;
+// Saves queued checkpoints oldest first, several workspaces at once on the sync pool (a new
+// state.db costs a few milliseconds of file creation): within kCheckpointBudget per round, or
+// all of them.
+void DiskWriter::checkpoint_dirty(bool all) {
+    auto deadline = Clock::now() + kCheckpointBudget;
+    std::vector<Workspace*> round;
+    while (!checkpoint_queue_.empty() && (all || Clock::now() < deadline)) {
+        round.clear();
+        while (!checkpoint_queue_.empty() && round.size() < kCheckpointsAtOnce) {
+            round.push_back(checkpoint_queue_.front());
+            checkpoint_queued_.erase(checkpoint_queue_.front());
+            checkpoint_queue_.pop_front();
         }
-        if (cps.empty()) continue;
-        try {
-            ws->state().save_checkpoints(cps);
-            bump(metrics_.checkpoints_saved);
-        } catch (const std::exception& e) {
-            spdlog::warn("checkpoint for {} not saved: {}", ws->crab(), e.what());
-        }
+        sync_pool_.run(round.size(), [&](std::size_t i) { save_checkpoint(*round[i]); });
     }
     last_checkpoint_ = Clock::now();
+}
+
+void DiskWriter::save_checkpoint(Workspace& ws) {
+    std::vector<Checkpoint> cps;
+    for (auto& [month, f] : ws.files()) {
+        if (!f.needs_checkpoint) continue;
+        cps.push_back(f.checkpoint());
+        f.needs_checkpoint = false;
+    }
+    if (cps.empty()) return;
+    try {
+        ws.state().save_checkpoints(cps);
+        bump(metrics_.checkpoints_saved);
+    } catch (const std::exception& e) {
+        spdlog::warn("checkpoint for {} not saved: {}", ws.crab(), e.what());
+    }
 }
 
 }  // namespace octopus::core

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -66,8 +67,11 @@ class DiskWriter {
     void write_batch(std::vector<WriteItem>& batch);
     bool write_file(RecordFile& file, std::vector<const StoredSnapshot*>& lines);
     void sync_file(RecordFile& file);
+    void sync_together(const std::vector<RecordFile*>& files,
+                       const std::vector<Workspace*>& workspaces);
     void sync_dirty(bool all);
-    void checkpoint_dirty();
+    void checkpoint_dirty(bool all);
+    void save_checkpoint(Workspace& ws);
 
     WriterOptions options_;
     Metrics& metrics_;
@@ -79,7 +83,11 @@ class DiskWriter {
     bool stopping_ = false;
     std::thread thread_;
     std::unordered_set<Workspace*> touched_;  // writer thread only: workspaces ever written
-    SyncPool sync_pool_{7};                   // with the writer thread: 8 syncs at once
+    // Workspaces with a checkpoint to save, oldest first; saved a few milliseconds' worth per
+    // round so thousands of new crabs never stall a group commit behind SQLite.
+    std::deque<Workspace*> checkpoint_queue_;
+    std::unordered_set<Workspace*> checkpoint_queued_;
+    SyncPool sync_pool_{7};  // with the writer thread: 8 syncs at once
     std::chrono::steady_clock::time_point last_sync_;
     std::chrono::steady_clock::time_point last_checkpoint_;
 };

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
+#include <utility>
 
 namespace octopus::core {
 
@@ -25,12 +26,12 @@ std::int64_t now_us() {
     return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// Creates `dir` (and parents); fsyncs the parent of each directory it created.
-void make_dirs(const fs::path& dir) {
+// Creates `dir` (and parents); notes the parent of each directory it created in `unsynced`.
+void make_dirs(const fs::path& dir, std::vector<fs::path>& unsynced) {
     if (fs::exists(dir)) return;
-    make_dirs(dir.parent_path());
+    make_dirs(dir.parent_path(), unsynced);
     fs::create_directory(dir);
-    sync_directory(dir.parent_path());
+    unsynced.push_back(dir.parent_path());
 }
 }  // namespace
 
@@ -55,13 +56,26 @@ Workspace::~Workspace() {
 }
 
 void Workspace::open() {
-    if (state_) return;
-    make_dirs(root_ / "records");
-    make_dirs(root_ / "manifests");
-    make_dirs(root_ / "objects");
+    if (lock_) return;
+    for (const char* dir : {"records", "manifests", "objects"})
+        make_dirs(root_ / dir, unsynced_dirs_);
     lock_ = std::make_unique<FileLock>(root_ / ".lock");
-    state_ = std::make_unique<StateDb>(root_ / "state.db");
-    run_id_ = state_->begin_run(now_us(), static_cast<long>(::getpid()));
+}
+
+StateDb& Workspace::state() {
+    if (!state_) {
+        open();
+        state_ = std::make_unique<StateDb>(root_ / "state.db");
+        run_id_ = state_->begin_run(now_us(), static_cast<long>(::getpid()));
+    }
+    return *state_;
+}
+
+std::vector<fs::path> Workspace::take_unsynced_dirs() {
+    std::sort(unsynced_dirs_.begin(), unsynced_dirs_.end());
+    unsynced_dirs_.erase(std::unique(unsynced_dirs_.begin(), unsynced_dirs_.end()),
+                         unsynced_dirs_.end());
+    return std::exchange(unsynced_dirs_, {});
 }
 
 void Workspace::end_run(std::uint64_t snapshots) {
@@ -84,13 +98,13 @@ void Workspace::open_fd(RecordFile& f) {
     open();
     fs::path path = root_ / f.relative;
     bool created = !fs::exists(path);
-    make_dirs(path.parent_path());
+    make_dirs(path.parent_path(), unsynced_dirs_);
     f.fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (f.fd < 0) throw sys_error("cannot open", path);
     struct stat st {};
     ::fstat(f.fd, &st);
     f.size = static_cast<std::uint64_t>(st.st_size);
-    if (created) sync_directory(path.parent_path());
+    if (created) unsynced_dirs_.push_back(path.parent_path());
 }
 
 std::vector<fs::path> Workspace::record_files() const {

@@ -46,14 +46,17 @@ class Workspace {
 
     const std::string& crab() const { return crab_; }
     const std::filesystem::path& root() const { return root_; }
-    bool is_open() const { return state_ != nullptr; }
-
-    // Creates the tree, takes the source lock, opens state.db and records a run start.
-    // Idempotent. Throws on failure.
+    // Creates the tree and takes the source lock. Idempotent. Throws on failure. The directory
+    // entries it creates are not fsynced here: take_unsynced_dirs() hands their parents to the
+    // disk writer, which syncs them with the round's files (in parallel, before any ack).
     void open();
-    // Records the run's end in state.db (no-op when never opened).
+    // state.db, opened (and this run recorded) on first use: off the path of a crab's first
+    // snapshot, since creating a SQLite database costs far more than appending a line.
+    StateDb& state();
+    // Records the run's end in state.db (no-op when it was never opened).
     void end_run(std::uint64_t snapshots);
-    StateDb& state() { return *state_; }
+    // Directories whose new entries still need an fsync; empties the list.
+    std::vector<std::filesystem::path> take_unsynced_dirs();
 
     // The append target for a month partition, created and opened on first use.
     RecordFile& file(const std::string& month);
@@ -78,6 +81,7 @@ class Workspace {
     std::string crab_;
     std::unique_ptr<FileLock> lock_;
     std::unique_ptr<StateDb> state_;
+    std::vector<std::filesystem::path> unsynced_dirs_;
     std::map<std::string, RecordFile> files_;  // by month
     std::int64_t run_id_ = 0;
 };
