@@ -48,8 +48,10 @@ void DiskWriter::start() {
 }
 
 void DiskWriter::submit(std::vector<WriteItem> items) {
+    bool idle = false;
     {
         std::lock_guard lk(mu_);
+        idle = idle_;
         if (queue_.empty()) {
             queue_ = std::move(items);
         } else {
@@ -57,7 +59,7 @@ void DiskWriter::submit(std::vector<WriteItem> items) {
                           std::make_move_iterator(items.end()));
         }
     }
-    cv_.notify_one();
+    if (idle) cv_.notify_one();  // a busy writer finds the queue when its round ends
 }
 
 void DiskWriter::submit_task(std::function<void(bool sync)> task) {
@@ -87,8 +89,10 @@ void DiskWriter::run() {
                         (checkpoint_queue_.empty()
                              ? std::min(options_.fsync_interval, options_.checkpoint_interval)
                              : kCheckpointBacklogWake);
+            idle_ = true;
             cv_.wait_until(lk, wake,
                            [&] { return !queue_.empty() || !tasks_.empty() || stopping_; });
+            idle_ = false;
             batch.swap(queue_);
             tasks.swap(tasks_);
             if (batch.empty() && tasks.empty() && stopping_) break;

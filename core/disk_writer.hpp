@@ -81,6 +81,7 @@ class DiskWriter {
     std::vector<WriteItem> queue_;
     std::vector<std::function<void(bool)>> tasks_;
     bool stopping_ = false;
+    bool idle_ = false;  // the writer waits on cv_: only then does submit() need to wake it
     std::thread thread_;
     std::unordered_set<Workspace*> touched_;  // writer thread only: workspaces ever written
     // Workspaces with a checkpoint to save, oldest first; saved a few milliseconds' worth per

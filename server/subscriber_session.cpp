@@ -159,7 +159,18 @@ void SubscriberSession::send_text(std::string text) {
 void SubscriberSession::enqueue(Item item) {
     queued_bytes_ += item.bytes();
     queue_.push_back(std::move(item));
-    if (!writing_) write_next();
+    if (!writing_) schedule_write();
+}
+
+// The write starts after the current handler: every event the hub hands out in this turn (one
+// crab read can publish many) joins the same frame, so a busy hub makes one write per
+// subscriber per turn, not one per event.
+void SubscriberSession::schedule_write() {
+    writing_ = true;
+    boost::asio::post(ws_.get_executor(), [self = shared_from_this()] {
+        if (self->closing_) return self->send_close();
+        self->write_next();
+    });
 }
 
 // Takes the front item, or a run of up to kMaxBatch plain snapshots of one subscription, into

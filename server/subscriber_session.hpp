@@ -67,6 +67,7 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
     void flush_gap(Sub& sub);
     void write_next();
     void gather(std::size_t& taken);
+    void schedule_write();
     void on_drained();
     bool below_low_water() const;
     void resume_held();

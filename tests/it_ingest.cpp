@@ -55,6 +55,8 @@ TEST_CASE("push -> ack -> buffer -> JSONL carry the same envelope") {
     CHECK(json::parse(lines[0]) == env);
     CHECK(fs::is_directory(dir.path() / "alpha/manifests"));
     CHECK(fs::is_directory(dir.path() / "alpha/objects"));
+    // state.db is written by the first checkpoint, off the ack path; a clean stop saves it.
+    CHECK(hub.terminate() == 0);
     CHECK(fs::exists(dir.path() / "alpha/state.db"));
 }
 
