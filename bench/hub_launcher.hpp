@@ -27,13 +27,9 @@ class HubLauncher {
 
     std::uint16_t port() const { return port_; }
     HubUsage usage() const { return process_.usage(); }  // read from /proc while the hub runs
-    // SIGTERM, wait up to `bound`, then SIGKILL; returns the exit code or 128+signal.
-    int terminate(std::chrono::milliseconds bound = std::chrono::seconds(20)) {
-        return process_.terminate(bound);
-    }
-    // terminate(), then "" for a clean exit (status 0), else the status and the hub's output.
+    // SIGTERM, SIGKILL after 20 s; "" for a clean exit (status 0), else the status and the
+    // hub's output.
     std::string stop() { return process_.stop("hub", std::chrono::seconds(20)); }
-    std::string output_tail() const { return process_.output_tail(); }
 
   private:
     ServerProcess process_;
