@@ -80,6 +80,28 @@ TEST_CASE("octopus-bench fanout --spawn-nats: every message reaches every subscr
     CHECK(result["server_peak_rss_kib"].get<long>() > 0);
 }
 
+TEST_CASE("octopus-bench --target nats://127.0.0.1:PORT uses a server it did not start") {
+    TempDir store;
+    ChildProcess nats({"/usr/sbin/nats-server", "-a", "127.0.0.1", "-p", "-1", "-js", "-sd",
+                       store.path().string()});
+    const std::string ready = "Listening for client connections on ";
+    REQUIRE(nats.wait_for_output(ready));
+    std::string out = nats.output();
+    auto at = out.find(ready) + ready.size();
+    std::string url = "nats://" + out.substr(at, out.find('\n', at) - at);
+    // Twice: the second ingest must replace the first run's stream, not trip over it.
+    for (int run = 0; run < 2; ++run) {
+        json ingest = run_bench(
+            {"ingest", "--target", url, "--crabs", "2", "--window", "4", "--seconds", "0.5"});
+        CHECK(ingest["server_measured"] == false);
+        CHECK(ingest["sent"] == ingest["acked"]);
+    }
+    json fanout = run_bench({"fanout", "--target", url, "--crabs", "1", "--subscribers", "1",
+                             "--rate", "500", "--seconds", "0.5"});
+    CHECK(fanout["delivered"] == fanout["sent"]);
+    CHECK(nats.running());
+}
+
 TEST_CASE("octopus-bench refuses a NATS target that is not on loopback") {
     for (const char* target :
          {"nats://10.0.0.1:4222", "nats://example.com:4222", "redis://127.0.0.1:1"}) {
