@@ -11,6 +11,8 @@
 #include "bench/bench_args.hpp"
 #include "bench/connections_scenario.hpp"
 #include "bench/ingest_scenario.hpp"
+#include "bench/nats_scenarios.hpp"
+#include "bench/nats_target.hpp"
 #include "bench/replay_scenario.hpp"
 
 namespace {
@@ -29,11 +31,32 @@ const std::map<std::string, Scenario>& scenarios() {
     return all;
 }
 
+// The same scenarios against NATS, for --target nats://... and --spawn-nats.
+const std::map<std::string, Scenario>& nats_scenarios() {
+    static const std::map<std::string, Scenario> all = {
+        {"ingest", octopus::bench::nats_ingest},
+        {"fanout", octopus::bench::nats_fanout},
+    };
+    return all;
+}
+
+Scenario pick(const std::string& name, Args& args) {
+    bool nats = octopus::bench::nats_target_flags(args).has_value();
+    const auto& table = nats ? nats_scenarios() : scenarios();
+    auto it = table.find(name);
+    if (it == table.end())
+        throw octopus::bench::UsageError("unknown scenario " + name + (nats ? " for NATS" : ""));
+    return it->second;
+}
+
 constexpr const char* kUsage =
     "usage: octopus-bench SCENARIO [flags] [--json]\n"
     "  ingest  --crabs C --window W --seconds S [--fsync always|interval|never] [--hub-bin PATH]\n"
     "  connections  --crabs N [--subscribers S (N/10)] [--hub-bin PATH]\n"
     "  replay  --snapshots M [--crabs C] [--hub-bin PATH]\n"
+    "  fanout  --crabs P --subscribers S --rate R --seconds S (NATS only, for now)\n"
+    "  NATS as the target (ingest, fanout): --target nats://127.0.0.1:PORT or --spawn-nats "
+    "[--nats-send asap|buffered]\n"
     "see the README's Performance section for every scenario and flag\n";
 
 int usage_error(const std::string& why) {
@@ -45,12 +68,10 @@ int usage_error(const std::string& why) {
 
 int main(int argc, char** argv) {
     if (argc < 2) return usage_error("no scenario");
-    auto it = scenarios().find(argv[1]);
-    if (it == scenarios().end()) return usage_error(std::string("unknown scenario ") + argv[1]);
     try {
         Args args(argc - 2, argv + 2, {"json", "spawn-nats"});
         bool json = args.has("json");
-        Report report = it->second(args);
+        Report report = pick(argv[1], args)(args);
         std::fputs(report.table.c_str(), stdout);
         std::fflush(stdout);
         if (json) std::cout << report.result.dump() << std::endl;

@@ -1,26 +1,20 @@
-// hub_launcher: runs `octopus serve` as a separate process on 127.0.0.1:0 for one bench run,
-// learns its port from the "octopus listening on HOST:PORT" log line, reads its CPU time, current
-// and peak RSS from /proc, and stops it with SIGTERM (SIGKILL after a bound). A thread drains the
-// hub's output so it never blocks on a full pipe. Every wait is bounded; the destructor always
-// reaps.
+// hub_launcher: runs `octopus serve` as a separate process on 127.0.0.1:0 for one bench run and
+// learns its port from the "octopus listening on HOST:PORT" log line. The process handling (the
+// drained output, /proc CPU time and current and peak RSS, the bounded SIGTERM/SIGKILL stop) is
+// server_process's; this file only knows the hub's command line and log line. The destructor
+// always reaps.
 #pragma once
-
-#include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "bench/server_process.hpp"
 
 namespace octopus::bench {
 
-struct HubUsage {
-    double cpu_seconds = 0;  // user + sys
-    long peak_rss_kib = 0;   // VmHWM
-    long rss_kib = 0;        // VmRSS: resident now
-};
+using HubUsage = ProcessUsage;
 
 class HubLauncher {
   public:
@@ -28,26 +22,18 @@ class HubLauncher {
     // `extra` is appended to the serve command line (e.g. {"--config", path}).
     HubLauncher(const std::string& hub_bin, const std::string& data_dir, const std::string& fsync,
                 const std::vector<std::string>& extra = {});
-    ~HubLauncher();
     HubLauncher(const HubLauncher&) = delete;
     HubLauncher& operator=(const HubLauncher&) = delete;
 
     std::uint16_t port() const { return port_; }
-    HubUsage usage() const;  // read from /proc while the hub runs
-    // SIGTERM, wait up to `bound`, then SIGKILL; returns the exit code or 128+signal.
-    int terminate(std::chrono::milliseconds bound = std::chrono::seconds(20));
-    // terminate(), then "" for a clean exit (status 0), else the status and the hub's output.
-    std::string stop();
-    std::string output_tail() const;
+    HubUsage usage() const { return process_.usage(); }  // read from /proc while the hub runs
+    // SIGTERM, SIGKILL after 20 s; "" for a clean exit (status 0), else the status and the
+    // hub's output.
+    std::string stop() { return process_.stop("hub", std::chrono::seconds(20)); }
 
   private:
-    void drain(int fd);
-
-    pid_t pid_ = -1;
+    ServerProcess process_;
     std::uint16_t port_ = 0;
-    std::thread reader_;
-    mutable std::mutex mu_;
-    std::string output_;  // the first line(s) and then a bounded tail
 };
 
 // Machine facts for the report.

@@ -210,7 +210,7 @@ void Crab::on_message() {
 
 }  // namespace
 
-IngestResult run_ingest(const IngestOptions& options) {
+IngestResult ingest_result_for(const IngestOptions& options) {
     IngestResult r;
     r.crabs = options.crabs;
     r.window = options.window;
@@ -218,6 +218,11 @@ IngestResult run_ingest(const IngestOptions& options) {
     r.fsync = options.fsync;
     r.nproc = machine_nproc();
     r.cpu_model = machine_cpu_model();
+    return r;
+}
+
+IngestResult run_ingest(const IngestOptions& options) {
+    IngestResult r = ingest_result_for(options);
     try {
         RunDir dir;
         HubLauncher hub(options.hub_bin, dir.data(), options.fsync);
@@ -237,9 +242,7 @@ IngestResult run_ingest(const IngestOptions& options) {
             r.acked = run.acked;
             r.elapsed_s = std::chrono::duration<double>(run.last_ack - run.started).count();
             r.acked_per_s = r.elapsed_s > 0 ? static_cast<double>(r.acked) / r.elapsed_s : 0;
-            r.p50_us = run.latency.percentile_us(0.50);
-            r.p99_us = run.latency.percentile_us(0.99);
-            r.p999_us = run.latency.percentile_us(0.999);
+            run.latency.report_into(r);
             r.error = run.error;
         }
         HubUsage after = hub.usage();
@@ -253,16 +256,18 @@ IngestResult run_ingest(const IngestOptions& options) {
     return r;
 }
 
-Report ingest_scenario(Args& args) {
+IngestOptions ingest_load_options(Args& args) {
     IngestOptions o;
     o.crabs = static_cast<int>(args.integer("crabs", o.crabs, 1, 20000));
     o.window = static_cast<int>(args.integer("window", o.window, 1, 100000));
     o.seconds = args.number("seconds", o.seconds, 0.1, 3600);
     o.fsync = args.choice("fsync", o.fsync, {"always", "interval", "never"});
-    o.hub_bin = hub_binary(args);
-    args.done();
-    IngestResult r = run_ingest(o);
-    nlohmann::json j = result_header("ingest", "octopus");
+    return o;
+}
+
+Report ingest_report(const IngestResult& r, const std::string& target,
+                     const nlohmann::json& extra) {
+    nlohmann::json j = result_header("ingest", target);
     j.update({{"crabs", r.crabs},
               {"window", r.window},
               {"seconds", r.seconds},
@@ -276,19 +281,28 @@ Report ingest_scenario(Args& args) {
               {"latency_p999_us", r.p999_us},
               {"hub_cpu_s", r.hub_cpu_s},
               {"hub_peak_rss_kib", r.hub_peak_rss_kib}});
+    j.update(extra);
     char buf[1024];
     std::snprintf(buf, sizeof buf,
-                  "octopus-bench ingest: %d crabs, window %d, %.1f s, fsync %s\n"
+                  "octopus-bench ingest (%s): %d crabs, window %d, %.1f s, fsync %s\n"
                   "  machine          %u cpus, %s\n"
                   "  sent / acked     %llu / %llu\n"
                   "  acked/s          %.0f\n"
                   "  ack latency us   p50 %.0f  p99 %.0f  p99.9 %.0f\n"
-                  "  hub cpu          %.2f s (user+sys)\n"
-                  "  hub peak rss     %ld KiB\n",
-                  r.crabs, r.window, r.seconds, r.fsync.c_str(), r.nproc, r.cpu_model.c_str(),
-                  static_cast<unsigned long long>(r.sent), static_cast<unsigned long long>(r.acked),
-                  r.acked_per_s, r.p50_us, r.p99_us, r.p999_us, r.hub_cpu_s, r.hub_peak_rss_kib);
+                  "  server cpu       %.2f s (user+sys)\n"
+                  "  server peak rss  %ld KiB\n",
+                  target.c_str(), r.crabs, r.window, r.seconds, r.fsync.c_str(), r.nproc,
+                  r.cpu_model.c_str(), static_cast<unsigned long long>(r.sent),
+                  static_cast<unsigned long long>(r.acked), r.acked_per_s, r.p50_us, r.p99_us,
+                  r.p999_us, r.hub_cpu_s, r.hub_peak_rss_kib);
     return finish_report(std::move(j), buf, r.sent == r.acked, r.error);
+}
+
+Report ingest_scenario(Args& args) {
+    IngestOptions o = ingest_load_options(args);
+    o.hub_bin = hub_binary(args);
+    args.done();
+    return ingest_report(run_ingest(o), "octopus", nlohmann::json::object());
 }
 
 }  // namespace octopus::bench

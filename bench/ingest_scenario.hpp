@@ -38,10 +38,20 @@ struct IngestResult {
     std::string error;  // empty when every phase went as planned
 };
 
+// A result with the run's options and the machine filled in, before any load.
+IngestResult ingest_result_for(const IngestOptions& options);
+
 // Runs the scenario; never throws (failures land in `error`).
 IngestResult run_ingest(const IngestOptions& options);
 
-// `octopus-bench ingest`: --crabs --window --seconds --fsync --hub-bin.
+// The load flags every ingest target shares: --crabs --window --seconds --fsync.
+IngestOptions ingest_load_options(Args& args);
+// The ingest result line and table for `target` ("octopus", "nats"), with `extra` fields; ok
+// only when every sent snapshot was acked and nothing failed. Every target uses this one shape,
+// so compare.sh finds the same field names on both sides.
+Report ingest_report(const IngestResult& r, const std::string& target, const nlohmann::json& extra);
+
+// `octopus-bench ingest`: the load flags and --hub-bin.
 Report ingest_scenario(Args& args);
 
 }  // namespace octopus::bench

@@ -6,6 +6,11 @@
 
 namespace octopus::bench {
 
+void LatencyStats::merge(const LatencyStats& other) {
+    samples_.insert(samples_.end(), other.samples_.begin(), other.samples_.end());
+    sorted_ = false;
+}
+
 double LatencyStats::percentile_us(double q) {
     if (samples_.empty()) return 0.0;
     if (!sorted_) {

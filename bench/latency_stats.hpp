@@ -15,8 +15,17 @@ class LatencyStats {
     void reserve(std::size_t n) { samples_.reserve(n); }
     void add(std::chrono::nanoseconds sample) { samples_.push_back(sample.count()); }
     std::size_t count() const { return samples_.size(); }
+    // Adds every sample of `other` (per-thread stats merged once, after their threads stopped).
+    void merge(const LatencyStats& other);
     // Nearest-rank percentile, q in [0, 1], in microseconds; 0 when there are no samples.
     double percentile_us(double q);
+    // Sets the p50_us, p99_us and p999_us fields every scenario result has.
+    template <class Result>
+    void report_into(Result& r) {
+        r.p50_us = percentile_us(0.50);
+        r.p99_us = percentile_us(0.99);
+        r.p999_us = percentile_us(0.999);
+    }
 
   private:
     std::vector<long long> samples_;

@@ -1,7 +1,8 @@
-// run_dir: the scratch directory of one bench run: the hub's data dir (data/, created empty) and
-// room beside it for files the run writes (a hub config). It is made under the system temp dir
-// with a unique name, so runs side by side never collide, and removed with everything in it when
-// the owner goes, on success and failure alike: a bench run never leaves data behind.
+// run_dir: the scratch directory of one bench run: the server's data dir (data/, created empty;
+// the hub's --data or nats-server's JetStream store) and room beside it for files the run writes
+// (a hub config). It is made under the system temp dir with a unique name, so runs side by side
+// never collide, and removed with everything in it when the owner goes, on success and failure
+// alike: a bench run never leaves data behind.
 #pragma once
 
 #include <filesystem>

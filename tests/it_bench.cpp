@@ -5,8 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "support/bench_result.hpp"
 #include "support/hub_process.hpp"
 
 using namespace octopus::test;
@@ -20,11 +20,7 @@ TEST_CASE("octopus-bench ingest: JSON result with every sent snapshot acked") {
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
 
-    json result;
-    std::istringstream lines(r.output);
-    for (std::string line; std::getline(lines, line);) {
-        if (!line.empty() && line.front() == '{') result = json::parse(line);
-    }
+    json result = bench_result(r.output);
     REQUIRE(result.is_object());
     for (const char* key : {"acked_per_s", "latency_p50_us", "latency_p99_us", "latency_p999_us",
                             "hub_cpu_s", "hub_peak_rss_kib", "nproc", "elapsed_s"}) {

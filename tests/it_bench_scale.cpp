@@ -6,8 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "support/bench_result.hpp"
 #include "support/hub_process.hpp"
 
 using namespace octopus::test;
@@ -23,12 +23,8 @@ json run_bench(std::vector<std::string> args) {
     auto r = run_command(args, std::chrono::seconds(150));
     INFO(r.output);
     CHECK(r.exit_code == 0);
-    json result = json::object();
-    std::istringstream lines(r.output);
-    for (std::string line; std::getline(lines, line);) {
-        if (!line.empty() && line.front() == '{') result = json::parse(line);
-    }
-    return result;
+    json result = bench_result(r.output);
+    return result.is_object() ? result : json::object();
 }
 
 // The header every result carries, a clean run, and a number under each of `keys`.
