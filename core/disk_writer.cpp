@@ -105,8 +105,7 @@ void DiskWriter::run() {
             Clock::now() - last_sync_ >= options_.fsync_interval) {
             sync_dirty(false);
         }
-        if (Clock::now() - last_checkpoint_ >= options_.checkpoint_interval ||
-            !checkpoint_queue_.empty())
+        if (checkpoint_backlog_ || Clock::now() - last_checkpoint_ >= options_.checkpoint_interval)
             checkpoint_dirty(false);
     }
     sync_dirty(true);
@@ -260,6 +259,7 @@ void DiskWriter::checkpoint_dirty(bool all) {
         }
         sync_pool_.run(round.size(), [&](std::size_t i) { save_checkpoint(*round[i]); });
     }
+    checkpoint_backlog_ = !checkpoint_queue_.empty();
     last_checkpoint_ = Clock::now();
 }
 

@@ -88,7 +88,8 @@ class DiskWriter {
     // round so thousands of new crabs never stall a group commit behind SQLite.
     std::deque<Workspace*> checkpoint_queue_;
     std::unordered_set<Workspace*> checkpoint_queued_;
-    SyncPool sync_pool_{7};  // with the writer thread: 8 syncs at once
+    bool checkpoint_backlog_ = false;  // the last round ran out of budget: go on soon
+    SyncPool sync_pool_{7};            // with the writer thread: 8 syncs at once
     std::chrono::steady_clock::time_point last_sync_;
     std::chrono::steady_clock::time_point last_checkpoint_;
 };

@@ -177,7 +177,7 @@ void Hub::ingest(const std::string& name, std::vector<protocol::Snapshot>& items
         }
     }
     bump(metrics_.snapshots_accepted, writes.size());
-    if (!writes.empty()) writer_.submit(std::move(writes));
+    if (!writes.empty()) queue_writes(writes);
     AckWaiter w{c.last_hub_seq, &c, max_seq, std::move(on_ack), since};
     if (max_seq <= c.durable_seq) {
         fire(w);
@@ -196,6 +196,24 @@ void Hub::fire(AckWaiter& w) {
     metrics_.ack_latency.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - w.since).count());
     if (w.on_ack) w.on_ack(w.crab->durable_seq);
+}
+
+// One submission per turn of this thread, however many crab messages it handles: each submit
+// may wake the writer thread, and a wake-up per snapshot costs more than the write itself.
+void Hub::queue_writes(std::vector<WriteItem>& writes) {
+    pending_writes_.insert(pending_writes_.end(), std::make_move_iterator(writes.begin()),
+                           std::make_move_iterator(writes.end()));
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    std::weak_ptr<bool> alive = alive_;
+    executor_.post([this, alive] {
+        if (!alive.expired()) flush_writes();
+    });
+}
+
+void Hub::flush_writes() {
+    flush_posted_ = false;
+    if (!pending_writes_.empty()) writer_.submit(std::exchange(pending_writes_, {}));
 }
 
 void Hub::on_durable(std::uint64_t hub_seq) {
@@ -345,6 +363,7 @@ protocol::Result<bool> Hub::consumer_ack(SubscriberSink& sink, const std::string
     auto upto = std::min(hub_seq, e->cursor);  // never past what was delivered
     subs_.ack(*e, upto);
     if (e->durable.empty()) return true;
+    flush_writes();  // the cursor is written after the snapshots it covers
     std::weak_ptr<bool> alive = alive_;
     SubscriberSink* target = &sink;
     cursors_.advance(e->durable, upto, [this, alive, target, id, upto] {

@@ -110,6 +110,10 @@ class Hub {
                                         std::uint64_t hub_seq);
     std::size_t subscription_count() const { return subs_.size(); }
 
+    // Hands the snapshots accepted in this turn to the disk writer now (ingest queues them and
+    // posts this; shutdown calls it before stopping the writer).
+    void flush_writes();
+
     // The writer reports that everything up to hub_seq is durable (called on this thread).
     void on_durable(std::uint64_t hub_seq);
 
@@ -134,6 +138,7 @@ class Hub {
     const CrabState* find(const std::string& name) const;
     SnapshotPtr accept(CrabState& c, protocol::Snapshot& snap, std::uint64_t seq);
     void fire(AckWaiter& w);
+    void queue_writes(std::vector<WriteItem>& writes);
     CrabInfo info(const CrabState& c) const;
     void lifecycle(const CrabState& c, const char* event);
     // A replay streaming from disk: chunks read ahead of the sink, handed as it takes them.
@@ -162,6 +167,8 @@ class Hub {
     std::uint64_t hub_seq_ = 0;
     std::unordered_map<std::string, std::unique_ptr<CrabState>> crabs_;
     std::deque<AckWaiter> waiters_;
+    std::vector<WriteItem> pending_writes_;  // accepted this turn, not yet handed to the writer
+    bool flush_posted_ = false;
     // Accepted but not yet reported written, in hub_seq order: with the files, replay's source
     // for what the ring no longer holds.
     std::deque<std::pair<const CrabState*, SnapshotPtr>> inflight_;

@@ -135,6 +135,7 @@ int run_hub(const Config& config) {
     });
     ioc.run();
 
+    hub.flush_writes();
     writer.stop();
     hub.end_runs();
     spdlog::info("octopus stopped cleanly at hub_seq {}", hub.hub_seq());

@@ -1,7 +1,8 @@
 // One consumer's WebSocket on /v1/subscribe (Bell dashboards, MAI workers). Owns a bounded
 // outgoing queue (messages and bytes) with exactly one write in flight. When several events of
-// one subscription are queued they go out as one "snapshots" frame, gathered from the shared
-// envelope bytes (nothing re-encoded unless a keys projection asks for it).
+// one subscription are queued they go out as one "snapshots" frame, copied from the shared
+// envelope bytes into one buffer (nothing re-encoded unless a keys projection asks for it). The
+// write starts after the handler that queued the event, so one turn's events share a frame.
 // Overflow, per subscription: drop (skip, then tell the client with a "gap" message), disconnect
 // (close 4008), or, for a durable consumer, hold back and catch up from the hub once drained.
 // A subscriber that stops reading never slows ingest: the hub only ever appends to this queue.
@@ -66,7 +67,7 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
     bool full() const;
     void flush_gap(Sub& sub);
     void write_next();
-    void gather(std::size_t& taken);
+    boost::asio::const_buffer gather(std::size_t& taken);
     void schedule_write();
     void on_drained();
     bool below_low_water() const;
@@ -83,7 +84,7 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
     std::deque<Item> queue_;
     std::size_t queued_bytes_ = 0;
     std::vector<Item> in_flight_;
-    std::vector<boost::asio::const_buffer> write_buffers_;
+    std::string frame_;  // the batch being written (capacity kept between writes)
     bool writing_ = false;
     bool closing_ = false;
     bool finished_ = false;
