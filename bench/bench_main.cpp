@@ -52,6 +52,7 @@ Scenario pick(const std::string& name, Args& args) {
 constexpr const char* kUsage =
     "usage: octopus-bench SCENARIO [flags] [--json]\n"
     "  ingest  --crabs C --window W --seconds S [--fsync always|interval|never] [--hub-bin PATH]\n"
+    "          [--idle-subscribers N]\n"
     "  connections  --crabs N [--subscribers S (N/10)] [--hub-bin PATH]\n"
     "  replay  --snapshots M [--crabs C] [--hub-bin PATH]\n"
     "  fanout  --crabs P --subscribers S --rate R --seconds S (NATS only, for now)\n"

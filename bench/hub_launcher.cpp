@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <stdexcept>
+
+#include "bench/run_dir.hpp"
 
 namespace octopus::bench {
 
@@ -28,6 +31,33 @@ HubLauncher::HubLauncher(const std::string& hub_bin, const std::string& data_dir
     : process_(serve_command(hub_bin, data_dir, fsync, extra), "octopus listening on ", kStartBound,
                SIGTERM),
       port_(port_of(process_.ready_text())) {}
+
+HubRun run_against_hub(const std::string& hub_bin, const std::string& fsync,
+                       const std::string& config_toml,
+                       const std::function<std::string(std::uint16_t port)>& load) {
+    HubRun run;
+    try {
+        RunDir dir;
+        std::vector<std::string> extra;
+        if (!config_toml.empty()) {
+            std::string config = dir.file("hub.toml");
+            std::ofstream out(config);
+            if (!(out << config_toml).flush()) throw std::runtime_error("cannot write the config");
+            extra = {"--config", config};
+        }
+        HubLauncher hub(hub_bin, dir.data(), fsync, extra);
+        HubUsage before = hub.usage();
+        run.error = load(hub.port());
+        HubUsage after = hub.usage();
+        run.cpu_s = after.cpu_seconds - before.cpu_seconds;
+        run.peak_rss_kib = after.peak_rss_kib;
+        std::string stopped = hub.stop();
+        if (run.error.empty()) run.error = stopped;
+    } catch (const std::exception& e) {
+        run.error = e.what();
+    }
+    return run;
+}
 
 unsigned machine_nproc() {
     long n = ::sysconf(_SC_NPROCESSORS_ONLN);

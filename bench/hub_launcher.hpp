@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,20 @@ class HubLauncher {
     ServerProcess process_;
     std::uint16_t port_ = 0;
 };
+
+// What a load run against a hub yields besides the load's own figures.
+struct HubRun {
+    double cpu_s = 0;  // the hub's user + sys time during the load
+    long peak_rss_kib = 0;
+    std::string error;  // the load's error, else the hub's failure; empty when all went well
+};
+
+// Starts the hub on a fresh RunDir (removed afterwards) under `fsync` and, when `config_toml` is
+// not empty, with that text as its --config; runs load(port), which returns its error or "";
+// then stops the hub. Never throws.
+HubRun run_against_hub(const std::string& hub_bin, const std::string& fsync,
+                       const std::string& config_toml,
+                       const std::function<std::string(std::uint16_t port)>& load);
 
 // Machine facts for the report.
 unsigned machine_nproc();

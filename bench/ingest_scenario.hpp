@@ -1,7 +1,9 @@
 // ingest_scenario: C crab connections push ~150-byte snapshots to a hub it starts itself, each
 // keeping at most W snapshots unacked, for S seconds; then it stops sending, waits (bounded) for
 // the final cumulative acks and stops the hub. Every latency sample is send time -> the first ack
-// covering that seq, on steady_clock. All sockets run on one io_context thread in this process;
+// covering that seq, on steady_clock. With --idle-subscribers N, N subscribers subscribe to every
+// crab first and then never read, so the cost of a stuck consumer on ingest can be measured.
+// All sockets run on one io_context thread in this process (the raw-frame client of ws_wire.hpp);
 // the hub is a separate process, so its CPU and RSS are measured apart from the load client's.
 // Invariant: every phase is bounded (connect, run, drain), so a run always ends by itself.
 #pragma once
@@ -18,7 +20,8 @@ struct IngestOptions {
     int window = 64;
     double seconds = 5;
     std::string fsync = "always";
-    std::string hub_bin;  // path to `octopus`
+    int idle_subscribers = 0;  // Octopus only: subscribers that never read
+    std::string hub_bin;       // path to `octopus`
 };
 
 struct IngestResult {
@@ -26,6 +29,7 @@ struct IngestResult {
     int window = 0;
     double seconds = 0;
     std::string fsync;
+    int idle_subscribers = 0;
     std::uint64_t sent = 0;
     std::uint64_t acked = 0;
     double elapsed_s = 0;  // first send -> last ack (or end of the drain bound)
@@ -51,7 +55,7 @@ IngestOptions ingest_load_options(Args& args);
 // so compare.sh finds the same field names on both sides.
 Report ingest_report(const IngestResult& r, const std::string& target, const nlohmann::json& extra);
 
-// `octopus-bench ingest`: the load flags and --hub-bin.
+// `octopus-bench ingest`: the load flags, --idle-subscribers and --hub-bin.
 Report ingest_scenario(Args& args);
 
 }  // namespace octopus::bench

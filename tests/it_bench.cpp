@@ -1,7 +1,7 @@
 // Integration: the benchmark harness itself (issue 4). A tiny `octopus-bench ingest` run against
 // the real hub must finish on its own, print one well-formed JSON result line, and account for
-// every snapshot: each one pushed was acknowledged. No timing assertions: this proves the
-// harness counts right, not how fast the hub is.
+// every snapshot: each one pushed was acknowledged, also with a never-reading subscriber attached.
+// No timing assertions: this proves the harness counts right, not how fast the hub is.
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -12,16 +12,27 @@
 using namespace octopus::test;
 using nlohmann::json;
 
-TEST_CASE("octopus-bench ingest: JSON result with every sent snapshot acked") {
-    auto r = run_command(
-        {(bin_dir() / "octopus-bench").string(), "ingest", "--crabs", "4", "--window", "8",
-         "--seconds", "1", "--json", "--hub-bin", (bin_dir() / "octopus").string()},
-        std::chrono::seconds(90));
+namespace {
+
+// Runs octopus-bench with --json against the built hub; requires exit status 0 and returns the
+// result line.
+json run_bench(std::vector<std::string> args) {
+    args.insert(args.begin(), (bin_dir() / "octopus-bench").string());
+    for (const char* a : {"--json", "--hub-bin"}) args.emplace_back(a);
+    args.push_back((bin_dir() / "octopus").string());
+    auto r = run_command(args, std::chrono::seconds(90));
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
-
     json result = bench_result(r.output);
     REQUIRE(result.is_object());
+    return result;
+}
+
+}  // namespace
+
+TEST_CASE("octopus-bench ingest: JSON result with every sent snapshot acked") {
+    json result = run_bench({"ingest", "--crabs", "4", "--window", "8", "--seconds", "1"});
+    INFO(result.dump());
     for (const char* key : {"acked_per_s", "latency_p50_us", "latency_p99_us", "latency_p999_us",
                             "hub_cpu_s", "hub_peak_rss_kib", "nproc", "elapsed_s"}) {
         INFO(key);
@@ -40,4 +51,14 @@ TEST_CASE("octopus-bench ingest: JSON result with every sent snapshot acked") {
     CHECK(result["sent"].get<std::uint64_t>() == result["acked"].get<std::uint64_t>());
     CHECK(result["hub_peak_rss_kib"].get<long>() > 0);
     CHECK(result["nproc"].get<unsigned>() >= 1);
+}
+
+TEST_CASE("octopus-bench ingest: an idle subscriber does not cost an ack") {
+    json result = run_bench(
+        {"ingest", "--crabs", "2", "--window", "8", "--seconds", "1", "--idle-subscribers", "1"});
+    INFO(result.dump());
+    CHECK(result["idle_subscribers"] == 1);
+    CHECK(result["ok"] == true);
+    CHECK(result["acked"].get<std::uint64_t>() > 0);
+    CHECK(result["sent"].get<std::uint64_t>() == result["acked"].get<std::uint64_t>());
 }

@@ -1,0 +1,156 @@
+// ws_wire: the upgrade, the batched writes and the parse-every-read loop (see the header).
+#include "bench/ws_wire.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+
+namespace octopus::bench {
+
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+constexpr std::size_t kReadChunk = 64 * 1024;  // the first read buffer; it doubles as needed
+constexpr std::size_t kMaxReadBuffer = WsWire::kMaxMessageBytes + kMaxFrameHeader + kReadChunk;
+constexpr std::size_t kMaxUpgradeResponse = 16 * 1024;
+
+std::string upgrade_request(std::uint16_t port, const std::string& target) {
+    // A fixed key is fine: the server only hashes it into Sec-WebSocket-Accept, which a bench
+    // client on loopback has no reason to check beyond the 101 status.
+    return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+           "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+}
+
+}  // namespace
+
+WsWire::WsWire(asio::io_context& io, WireEvents& events)
+    : socket_(io), events_(events), in_(kReadChunk) {}
+
+void WsWire::open(std::uint16_t port, const std::string& target) {
+    tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
+    socket_.async_connect(ep, [this, port, target](const boost::system::error_code& ec) {
+        if (closed_) return;
+        if (ec) return fail("connect: " + ec.message());
+        socket_.set_option(tcp::no_delay(true));
+        pending_ = upgrade_request(port, target);
+        flush();
+        read();
+    });
+}
+
+bool WsWire::append_text(std::string_view payload) {
+    if (pending_.size() + payload.size() + kMaxFrameHeader > kMaxOutputBytes) return false;
+    append_client_frame(pending_, Opcode::text, payload);
+    return true;
+}
+
+void WsWire::flush() {
+    if (write_in_flight_ || pending_.empty() || closed_) return;
+    std::swap(pending_, writing_);
+    write_in_flight_ = true;
+    asio::async_write(socket_, asio::buffer(writing_),
+                      [this](const boost::system::error_code& ec, std::size_t) {
+                          write_in_flight_ = false;
+                          if (closed_) return;
+                          if (ec) return fail("write: " + ec.message());
+                          writing_.clear();
+                          flush();
+                      });
+}
+
+void WsWire::close() {
+    closed_ = true;
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+}
+
+void WsWire::fail(const std::string& what) {
+    if (closed_) return;
+    close();
+    events_.on_failure(what);
+}
+
+void WsWire::read() {
+    if (begin_ > 0) {
+        std::memmove(in_.data(), in_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+    }
+    if (end_ == in_.size()) {
+        if (in_.size() >= kMaxReadBuffer) return fail("read buffer bound reached");
+        in_.resize(std::min(in_.size() * 2, kMaxReadBuffer));
+    }
+    socket_.async_read_some(asio::buffer(in_.data() + end_, in_.size() - end_),
+                            [this](const boost::system::error_code& ec, std::size_t n) {
+                                if (closed_) return;
+                                if (ec) return fail("read: " + ec.message());
+                                on_read(n);
+                            });
+}
+
+void WsWire::on_read(std::size_t n) {
+    end_ += n;
+    if (!upgraded_ && !finish_upgrade()) {
+        if (!closed_) read();
+        return;
+    }
+    parse();
+    if (closed_) return;
+    events_.on_read_end();
+    if (!closed_ && reading_) read();
+}
+
+// True once the 101 response is consumed and on_open has run; false while it is incomplete or
+// when the upgrade failed (then the connection is closed).
+bool WsWire::finish_upgrade() {
+    std::string_view data(in_.data() + begin_, end_ - begin_);
+    auto end = data.find("\r\n\r\n");
+    if (end == std::string_view::npos) {
+        if (data.size() > kMaxUpgradeResponse) fail("upgrade response too long");
+        return false;
+    }
+    if (data.rfind("HTTP/1.1 101", 0) != 0) {
+        fail("upgrade refused: " + std::string(data.substr(0, data.find('\r'))));
+        return false;
+    }
+    begin_ += end + 4;
+    upgraded_ = true;
+    events_.on_open();
+    return !closed_;
+}
+
+void WsWire::parse() {
+    std::string_view data(in_.data() + begin_, end_ - begin_);
+    begin_ +=
+        reader_.parse(data, [this](Opcode op, std::string_view p) { return on_frame(op, p); });
+    if (!reader_.error().empty()) return fail("protocol: " + reader_.error());
+    if (begin_ == end_) begin_ = end_ = 0;
+}
+
+bool WsWire::on_frame(Opcode op, std::string_view payload) {
+    switch (op) {
+        case Opcode::ping:
+            append_client_frame(pending_, Opcode::pong, payload);
+            flush();
+            return true;
+        case Opcode::close: {
+            unsigned code = payload.size() >= 2 ? (static_cast<unsigned char>(payload[0]) << 8) |
+                                                      static_cast<unsigned char>(payload[1])
+                                                : 1005;
+            fail("closed by the server, code " + std::to_string(code));
+            return false;
+        }
+        case Opcode::pong:
+            return true;
+        default:
+            events_.on_message(payload);
+            return !closed_;
+    }
+}
+
+}  // namespace octopus::bench
