@@ -10,6 +10,7 @@
 
 #include "bench/bench_args.hpp"
 #include "bench/connections_scenario.hpp"
+#include "bench/fanout_scenario.hpp"
 #include "bench/ingest_scenario.hpp"
 #include "bench/nats_scenarios.hpp"
 #include "bench/nats_target.hpp"
@@ -27,6 +28,7 @@ const std::map<std::string, Scenario>& scenarios() {
         {"ingest", octopus::bench::ingest_scenario},
         {"connections", octopus::bench::connections_scenario},
         {"replay", octopus::bench::replay_scenario},
+        {"fanout", octopus::bench::fanout_scenario},
     };
     return all;
 }
@@ -53,9 +55,10 @@ constexpr const char* kUsage =
     "usage: octopus-bench SCENARIO [flags] [--json]\n"
     "  ingest  --crabs C --window W --seconds S [--fsync always|interval|never] [--hub-bin PATH]\n"
     "          [--idle-subscribers N]\n"
+    "  fanout  --crabs C --subscribers S --rate R --seconds T [--fsync always|interval|never]\n"
+    "          [--hub-bin PATH]\n"
     "  connections  --crabs N [--subscribers S (N/10)] [--hub-bin PATH]\n"
     "  replay  --snapshots M [--crabs C] [--hub-bin PATH]\n"
-    "  fanout  --crabs P --subscribers S --rate R --seconds S (NATS only, for now)\n"
     "  NATS as the target (ingest, fanout): --target nats://127.0.0.1:PORT or --spawn-nats "
     "[--nats-send asap|buffered]\n"
     "see the README's Performance section for every scenario and flag\n";

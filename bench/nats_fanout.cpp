@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "bench/hub_launcher.hpp"
+#include "bench/fanout_scenario.hpp"
 #include "bench/latency_stats.hpp"
 #include "bench/nats_client.hpp"
 #include "bench/nats_scenarios.hpp"
@@ -41,36 +41,12 @@ constexpr std::int64_t kFlushTimeoutMs = 10000;
 constexpr int kPendingMsgs = 4 * 1024 * 1024;      // per subscription, in libnats
 constexpr int kPendingBytes = 1024 * 1024 * 1024;  // ~seconds of backlog at any rate we run
 
-struct FanoutOptions {
-    int crabs = 10;
-    int subscribers = 10;
-    long rate = 10000;
-    double seconds = 5;
-};
-
-// The result line's fields, named as in the JSON (the Octopus fanout scenario uses the same
-// names, so compare.sh can put both side by side).
-struct FanoutResult {
-    int crabs = 0, subscribers = 0;
-    long rate = 0;
-    double seconds = 0;
-    std::uint64_t sent = 0, delivered = 0, expected = 0, drops = 0;
+// What only the NATS run reports beside the shared FanoutResult (fanout_scenario.hpp).
+struct NatsFanoutResult : FanoutResult {
     std::uint64_t behind = 0;         // scheduled but not sent: the sender fell behind
     std::int64_t client_dropped = 0;  // dropped by libnats (pending limits), part of drops
     std::uint64_t slow_consumer_events = 0;
-    double elapsed_s = 0, delivered_per_s = 0;
-    double latency_p50_us = 0, latency_p99_us = 0, latency_p999_us = 0;
-    double server_cpu_s = 0;
-    long server_peak_rss_kib = 0;
-    std::string nats_send;
-    bool server_measured = false;
-    std::string error;  // not a field: finish_report adds "ok" and "error"
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FanoutResult, crabs, subscribers, rate, seconds, sent, delivered,
-                                   expected, drops, behind, client_dropped, slow_consumer_events,
-                                   elapsed_s, delivered_per_s, latency_p50_us, latency_p99_us,
-                                   latency_p999_us, server_cpu_s, server_peak_rss_kib, nats_send,
-                                   server_measured)
 
 struct FanoutShared {
     std::mutex mu;
@@ -214,7 +190,7 @@ std::string await_delivery(std::vector<std::unique_ptr<Subscriber>>& subs, Fanou
 
 void load(std::vector<std::unique_ptr<Subscriber>>& subs, std::vector<Sender>& senders,
           FanoutShared& shared, const FanoutOptions& o, const std::string& url, bool send_asap,
-          FanoutResult& r) {
+          NatsFanoutResult& r) {
     for (int i = 0; i < o.subscribers; ++i) {
         subs.push_back(std::make_unique<Subscriber>(shared, i));
         connect_subscriber(*subs.back(), url, send_asap);
@@ -237,7 +213,7 @@ void load(std::vector<std::unique_ptr<Subscriber>>& subs, std::vector<Sender>& s
 }
 
 void collect(std::vector<std::unique_ptr<Subscriber>>& subs, std::vector<Sender>& senders,
-             FanoutShared& shared, FanoutResult& r) {
+             FanoutShared& shared, NatsFanoutResult& r) {
     for (auto& s : subs) {
         s->sub.reset();
         s->nc.reset();
@@ -250,23 +226,13 @@ void collect(std::vector<std::unique_ptr<Subscriber>>& subs, std::vector<Sender>
         r.delivered += s->delivered.load();
         latency.merge(s->latency);
     }
-    r.expected = r.sent * subs.size();
-    r.drops = r.expected - std::min(r.expected, r.delivered);
     r.slow_consumer_events = shared.slow_consumer_events.load();
-    r.delivered_per_s = r.elapsed_s > 0 ? static_cast<double>(r.delivered) / r.elapsed_s : 0;
-    r.latency_p50_us = latency.percentile_us(0.50);
-    r.latency_p99_us = latency.percentile_us(0.99);
-    r.latency_p999_us = latency.percentile_us(0.999);
+    fanout_totals(r, latency);
 }
 
-FanoutResult run_nats_fanout(const FanoutOptions& o, const NatsTargetFlags& flags) {
-    FanoutResult r;
-    r.crabs = o.crabs;
-    r.subscribers = o.subscribers;
-    r.rate = o.rate;
-    r.seconds = o.seconds;
-    r.nats_send = flags.send_asap ? "asap" : "buffered";
-    r.server_measured = flags.spawn;
+NatsFanoutResult run_nats_fanout(const FanoutOptions& o, const NatsTargetFlags& flags) {
+    NatsFanoutResult r;
+    static_cast<FanoutResult&>(r) = fanout_result_for(o);
     FanoutShared shared;
     std::vector<std::unique_ptr<Subscriber>> subs;
     std::vector<Sender> senders;
@@ -285,30 +251,6 @@ FanoutResult run_nats_fanout(const FanoutOptions& o, const NatsTargetFlags& flag
     return r;
 }
 
-Report fanout_report(const FanoutResult& r) {
-    nlohmann::json j = result_header("fanout", "nats");
-    j.update(nlohmann::json(r));
-    char buf[1024];
-    std::snprintf(
-        buf, sizeof buf,
-        "octopus-bench fanout (nats): %d publishers, %d subscribers, %ld msg/s, %.1f s\n"
-        "  machine            %u cpus, %s\n"
-        "  sent / behind      %llu / %llu\n"
-        "  delivered / expct  %llu / %llu (drops %llu, libnats dropped %lld)\n"
-        "  delivered/s        %.0f\n"
-        "  latency us         p50 %.0f  p99 %.0f  p99.9 %.0f\n"
-        "  server cpu         %.2f s (user+sys)\n"
-        "  server peak rss    %ld KiB\n",
-        r.crabs, r.subscribers, r.rate, r.seconds, machine_nproc(), machine_cpu_model().c_str(),
-        static_cast<unsigned long long>(r.sent), static_cast<unsigned long long>(r.behind),
-        static_cast<unsigned long long>(r.delivered), static_cast<unsigned long long>(r.expected),
-        static_cast<unsigned long long>(r.drops), static_cast<long long>(r.client_dropped),
-        r.delivered_per_s, r.latency_p50_us, r.latency_p99_us, r.latency_p999_us, r.server_cpu_s,
-        r.server_peak_rss_kib);
-    bool counts_match = r.drops == 0 && r.delivered == r.expected;
-    return finish_report(std::move(j), buf, counts_match, r.error);
-}
-
 }  // namespace
 
 Report nats_fanout(Args& args) {
@@ -316,13 +258,23 @@ Report nats_fanout(Args& args) {
     // gathering would inflate (p50 ~780 us buffered vs ~280 us at 10k msg/s, 1 subscriber).
     auto flags = nats_target_flags(args, "asap");
     if (!flags) throw UsageError("nats_fanout needs --target nats://... or --spawn-nats");
-    FanoutOptions o;
-    o.crabs = static_cast<int>(args.integer("crabs", o.crabs, 1, 1000));
-    o.subscribers = static_cast<int>(args.integer("subscribers", o.subscribers, 1, 20000));
-    o.rate = args.integer("rate", o.rate, 1, 100000000);
-    o.seconds = args.number("seconds", o.seconds, 0.1, 3600);
+    FanoutOptions o = fanout_load_options(args);
     args.done();
-    return fanout_report(run_nats_fanout(o, *flags));
+    NatsFanoutResult r = run_nats_fanout(o, *flags);
+    const char* send = flags->send_asap ? "asap" : "buffered";
+    char lines[256];
+    std::snprintf(lines, sizeof lines,
+                  "  behind %llu, libnats dropped %lld, slow consumer events %llu, send %s\n",
+                  static_cast<unsigned long long>(r.behind),
+                  static_cast<long long>(r.client_dropped),
+                  static_cast<unsigned long long>(r.slow_consumer_events), send);
+    return fanout_report(r, "nats",
+                         {{"behind", r.behind},
+                          {"client_dropped", r.client_dropped},
+                          {"slow_consumer_events", r.slow_consumer_events},
+                          {"nats_send", send},
+                          {"server_measured", flags->spawn}},
+                         lines, r.drops == 0 && r.delivered == r.expected);
 }
 
 }  // namespace octopus::bench

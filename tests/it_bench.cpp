@@ -1,7 +1,8 @@
 // Integration: the benchmark harness itself (issue 4). A tiny `octopus-bench ingest` run against
 // the real hub must finish on its own, print one well-formed JSON result line, and account for
-// every snapshot: each one pushed was acknowledged, also with a never-reading subscriber attached.
-// No timing assertions: this proves the harness counts right, not how fast the hub is.
+// every snapshot: each one pushed was acknowledged; a tiny `fanout` run must deliver every
+// snapshot to every subscriber. No timing assertions: this proves the harness counts right, not
+// how fast the hub is.
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -51,6 +52,31 @@ TEST_CASE("octopus-bench ingest: JSON result with every sent snapshot acked") {
     CHECK(result["sent"].get<std::uint64_t>() == result["acked"].get<std::uint64_t>());
     CHECK(result["hub_peak_rss_kib"].get<long>() > 0);
     CHECK(result["nproc"].get<unsigned>() >= 1);
+}
+
+TEST_CASE("octopus-bench fanout: every event reaches every subscriber") {
+    json result = run_bench(
+        {"fanout", "--crabs", "2", "--subscribers", "3", "--rate", "2000", "--seconds", "1"});
+    INFO(result.dump());
+    for (const char* key :
+         {"delivered_per_s", "latency_p50_us", "latency_p99_us", "latency_p999_us", "server_cpu_s",
+          "server_peak_rss_kib", "rate", "seconds"}) {
+        INFO(key);
+        CHECK(result[key].is_number());
+    }
+    CHECK(result["scenario"] == "fanout");
+    CHECK(result["target"] == "octopus");
+    CHECK(result["crabs"] == 2);
+    CHECK(result["subscribers"] == 3);
+    CHECK(result["fsync"] == "never");
+    CHECK(result["ok"] == true);
+    CHECK(result["error"] == "");
+    REQUIRE(result["sent"].is_number_unsigned());
+    auto sent = result["sent"].get<std::uint64_t>();
+    CHECK(sent > 0);
+    CHECK(result["expected"].get<std::uint64_t>() == sent * 3);
+    CHECK(result["delivered"].get<std::uint64_t>() == sent * 3);
+    CHECK(result["drops"].get<std::uint64_t>() == 0);
 }
 
 TEST_CASE("octopus-bench ingest: an idle subscriber does not cost an ack") {
