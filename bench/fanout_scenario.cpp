@@ -15,11 +15,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "bench/bench_subscriber.hpp"
-#include "bench/crab_link.hpp"
 #include "bench/hub_launcher.hpp"
 #include "bench/latency_stats.hpp"
 #include "bench/payload.hpp"
+#include "bench/run_links.hpp"
 
 namespace octopus::bench {
 
@@ -53,8 +52,7 @@ struct Run final : CrabSink, SubscriberSink {
     asio::steady_timer timer{io};  // connect bound, then drain bound
     asio::steady_timer ticker{io};
     const FanoutOptions& options;
-    std::vector<std::unique_ptr<PacedCrab>> crabs;
-    std::vector<std::unique_ptr<BenchSubscriber>> subscribers;
+    RunLinks<PacedCrab> links;
     LatencyStats latency;
     std::uint64_t sample_stride = 1, sample_countdown = 1;
     int ready = 0;
@@ -72,13 +70,9 @@ struct Run final : CrabSink, SubscriberSink {
             static_cast<std::uint64_t>(options.subscribers);
         sample_stride = sample_countdown = std::max<std::uint64_t>(1, owed / kMaxLatencySamples);
         latency.reserve(static_cast<std::size_t>(std::min(owed, kMaxLatencySamples) + 1024));
-        for (int i = 0; i < options.subscribers; ++i)
-            subscribers.push_back(std::make_unique<BenchSubscriber>(io, *this, i, false));
-        for (int i = 0; i < options.crabs; ++i)
-            crabs.push_back(std::make_unique<PacedCrab>(io, *this, i));
+        links.create(io, *this, options.crabs, options.subscribers, false);
         arm(timer, kConnectBound, "crabs and subscribers were not all ready within the bound");
-        for (auto& s : subscribers) s->open(port);
-        for (auto& c : crabs) c->link.open(port);
+        links.open(port);
     }
     void arm(asio::steady_timer& t, Clock::duration bound, std::string why) {
         t.expires_after(bound);
@@ -87,7 +81,7 @@ struct Run final : CrabSink, SubscriberSink {
         });
     }
     void one_ready() {
-        if (++ready < options.crabs + options.subscribers) return;
+        if (++ready < links.size()) return;
         timer.cancel();
         publishing = true;
         last_tick = next_tick = Clock::now();
@@ -103,7 +97,7 @@ struct Run final : CrabSink, SubscriberSink {
         double earned = std::chrono::duration<double>(now - last_tick).count() * rate_per_crab();
         double cap = std::max(1.0, rate_per_crab() * kCatchUp);
         last_tick = now;
-        for (auto& c : crabs) publish(*c, std::min(c->credit + earned, cap));
+        for (auto& c : links.crabs()) publish(*c, std::min(c->credit + earned, cap));
         next_tick = std::max(next_tick + kTick, now);
         ticker.expires_at(next_tick);
         ticker.async_wait([this](const boost::system::error_code& ec) {
@@ -137,13 +131,12 @@ struct Run final : CrabSink, SubscriberSink {
         publishing = draining = false;
         timer.cancel();
         ticker.cancel();
-        for (auto& c : crabs) c->link.close();
-        for (auto& s : subscribers) s->close();
+        links.close();
     }
 
     void welcomed(CrabLink&) override { one_ready(); }
     void acked(CrabLink& link, std::uint64_t seq) override {
-        PacedCrab& c = *crabs[static_cast<std::size_t>(link.index())];
+        PacedCrab& c = links.crab(link);
         if (seq > c.acked_seq) acked_total += seq - std::exchange(c.acked_seq, seq);
     }
     void read_end(CrabLink&) override { maybe_finish(); }
@@ -199,15 +192,6 @@ FanoutOptions fanout_load_options(Args& args) {
     return o;
 }
 
-FanoutResult fanout_result_for(const FanoutOptions& options) {
-    FanoutResult r;
-    r.crabs = options.crabs;
-    r.subscribers = options.subscribers;
-    r.rate = options.rate;
-    r.seconds = options.seconds;
-    return r;
-}
-
 void fanout_totals(FanoutResult& r, LatencyStats& latency) {
     r.expected = r.sent * static_cast<std::uint64_t>(r.subscribers);
     r.drops = r.expected - std::min(r.expected, r.delivered);
@@ -245,7 +229,7 @@ Report fanout_scenario(Args& args) {
     o.fsync = args.choice("fsync", o.fsync, {"always", "interval", "never"});
     o.hub_bin = hub_binary(args);
     args.done();
-    FanoutResult r = fanout_result_for(o);
+    FanoutResult r(o);
     HubFanout h;
     HubRun hub = run_against_hub(o.hub_bin, o.fsync, kHubConfig, [&](std::uint16_t port) {
         Run run(o);

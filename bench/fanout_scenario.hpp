@@ -32,6 +32,11 @@ struct FanoutOptions {
 // The result line's fields every target reports, named as in the JSON, so compare.sh puts
 // Octopus and NATS side by side; a target's own fields go in fanout_report's `extra`.
 struct FanoutResult {
+    FanoutResult() = default;
+    // The run's options filled in, before any load.
+    explicit FanoutResult(const FanoutOptions& o)
+        : crabs(o.crabs), subscribers(o.subscribers), rate(o.rate), seconds(o.seconds) {}
+
     int crabs = 0, subscribers = 0;
     long rate = 0;
     double seconds = 0;
@@ -52,8 +57,6 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FanoutResult, crabs, subscribers, rate, secon
 
 // The load flags every fanout target shares: --crabs --subscribers --rate --seconds.
 FanoutOptions fanout_load_options(Args& args);
-// A result with the run's options filled in, before any load.
-FanoutResult fanout_result_for(const FanoutOptions& options);
 // Sets expected, drops and delivered_per_s from sent, delivered and elapsed_s, and the
 // latencies from `latency`.
 void fanout_totals(FanoutResult& r, LatencyStats& latency);

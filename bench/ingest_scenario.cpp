@@ -14,10 +14,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "bench/bench_subscriber.hpp"
-#include "bench/crab_link.hpp"
 #include "bench/hub_launcher.hpp"
 #include "bench/latency_stats.hpp"
+#include "bench/run_links.hpp"
 
 namespace octopus::bench {
 
@@ -41,8 +40,7 @@ struct Run final : CrabSink, SubscriberSink {
     asio::io_context io;
     asio::steady_timer timer{io};
     const IngestOptions& options;
-    std::vector<std::unique_ptr<WindowedCrab>> crabs;
-    std::vector<std::unique_ptr<BenchSubscriber>> idle;
+    RunLinks<WindowedCrab> links;  // the crabs and the idle subscribers
     LatencyStats latency;
     int ready = 0;  // crabs welcomed plus idle subscribers subscribed
     bool sending = false;
@@ -55,19 +53,15 @@ struct Run final : CrabSink, SubscriberSink {
     explicit Run(const IngestOptions& o) : options(o) {}
 
     void start(std::uint16_t port) {
-        for (int i = 0; i < options.crabs; ++i)
-            crabs.push_back(std::make_unique<WindowedCrab>(io, *this, i));
-        for (int i = 0; i < options.idle_subscribers; ++i)
-            idle.push_back(std::make_unique<BenchSubscriber>(io, *this, i, true));
+        links.create(io, *this, options.crabs, options.idle_subscribers, true);
         timer.expires_after(kConnectBound);
         timer.async_wait([this](const boost::system::error_code& ec) {
             if (!ec) failed("crabs and subscribers were not all ready within the connect bound");
         });
-        for (auto& s : idle) s->open(port);
-        for (auto& c : crabs) c->link.open(port);
+        links.open(port);
     }
     void one_ready() {
-        if (++ready < options.crabs + options.idle_subscribers) return;
+        if (++ready < links.size()) return;
         sending = true;
         started = last_ack = Clock::now();
         timer.expires_after(std::chrono::duration_cast<Clock::duration>(
@@ -75,7 +69,7 @@ struct Run final : CrabSink, SubscriberSink {
         timer.async_wait([this](const boost::system::error_code& ec) {
             if (!ec) stop_sending();
         });
-        for (auto& c : crabs) pump(*c);
+        for (auto& c : links.crabs()) pump(*c);
     }
     void pump(WindowedCrab& c) {
         auto window = static_cast<std::uint64_t>(options.window);
@@ -105,13 +99,12 @@ struct Run final : CrabSink, SubscriberSink {
         if (stopping) return;
         stopping = true;
         timer.cancel();
-        for (auto& c : crabs) c->link.close();
-        for (auto& s : idle) s->close();
+        links.close();
     }
 
     void welcomed(CrabLink&) override { one_ready(); }
     void acked(CrabLink& link, std::uint64_t seq) override {
-        WindowedCrab& c = *crabs[static_cast<std::size_t>(link.index())];
+        WindowedCrab& c = links.crab(link);
         auto now = Clock::now();
         while (c.acked_seq < seq && !c.unacked.empty()) {
             latency.add(now - c.unacked.front());
@@ -123,7 +116,7 @@ struct Run final : CrabSink, SubscriberSink {
         }
     }
     void read_end(CrabLink& link) override {
-        pump(*crabs[static_cast<std::size_t>(link.index())]);
+        pump(links.crab(link));
         maybe_finish();
     }
     void subscribed() override { one_ready(); }

@@ -43,6 +43,7 @@ constexpr int kPendingBytes = 1024 * 1024 * 1024;  // ~seconds of backlog at any
 
 // What only the NATS run reports beside the shared FanoutResult (fanout_scenario.hpp).
 struct NatsFanoutResult : FanoutResult {
+    using FanoutResult::FanoutResult;
     std::uint64_t behind = 0;         // scheduled but not sent: the sender fell behind
     std::int64_t client_dropped = 0;  // dropped by libnats (pending limits), part of drops
     std::uint64_t slow_consumer_events = 0;
@@ -231,8 +232,7 @@ void collect(std::vector<std::unique_ptr<Subscriber>>& subs, std::vector<Sender>
 }
 
 NatsFanoutResult run_nats_fanout(const FanoutOptions& o, const NatsTargetFlags& flags) {
-    NatsFanoutResult r;
-    static_cast<FanoutResult&>(r) = fanout_result_for(o);
+    NatsFanoutResult r(o);
     FanoutShared shared;
     std::vector<std::unique_ptr<Subscriber>> subs;
     std::vector<Sender> senders;

@@ -18,10 +18,7 @@ namespace {
 // Runs octopus-bench with --json against the built hub; requires exit status 0 and returns the
 // result line.
 json run_bench(std::vector<std::string> args) {
-    args.insert(args.begin(), (bin_dir() / "octopus-bench").string());
-    for (const char* a : {"--json", "--hub-bin"}) args.emplace_back(a);
-    args.push_back((bin_dir() / "octopus").string());
-    auto r = run_command(args, std::chrono::seconds(90));
+    auto r = run_octopus_bench(std::move(args), true, std::chrono::seconds(90));
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     json result = bench_result(r.output);

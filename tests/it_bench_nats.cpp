@@ -16,9 +16,7 @@ using nlohmann::json;
 namespace {
 
 json run_bench(std::vector<std::string> args) {
-    args.insert(args.begin(), (bin_dir() / "octopus-bench").string());
-    args.push_back("--json");
-    auto r = run_command(args, std::chrono::seconds(90));
+    auto r = run_octopus_bench(std::move(args), false, std::chrono::seconds(90));
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     json result = bench_result(r.output);

@@ -17,10 +17,7 @@ namespace {
 
 // Runs octopus-bench with `args` and --json; returns its result line (an empty object if none).
 json run_bench(std::vector<std::string> args) {
-    args.insert(args.begin(), (bin_dir() / "octopus-bench").string());
-    for (const char* a : {"--json", "--hub-bin"}) args.emplace_back(a);
-    args.push_back((bin_dir() / "octopus").string());
-    auto r = run_command(args, std::chrono::seconds(150));
+    auto r = run_octopus_bench(std::move(args), true, std::chrono::seconds(150));
     INFO(r.output);
     CHECK(r.exit_code == 0);
     json result = bench_result(r.output);
