@@ -5,7 +5,8 @@
 # it), appends each JSON result line to bench/results/<date>.json, then bench/report.py writes
 # the markdown table (bench/results/<date>.md) and the plot (bench/results/<date>.png).
 # BENCH_SECONDS (default 5) sets each timed run; BENCH_QUICK=1 runs a reduced matrix. A failed run
-# is recorded with "ok": false and the matrix goes on; the exit status is 1 if any run failed.
+# is recorded with "ok": false and the matrix goes on; the exit status is 1 if any run failed, 2
+# if the setup, the build or the report failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/deps || exit 2
@@ -15,7 +16,8 @@ bench=build/bin/octopus-bench
 secs=${BENCH_SECONDS:-5}
 stamp=$(date -u +%F)
 out=bench/results/$stamp.json
-: >"$out"
+mkdir -p bench/results || exit 2
+: >"$out" || exit 2
 failed=0
 
 run() {
@@ -55,5 +57,5 @@ done
 run connections --crabs "$conns"
 run replay --snapshots "$replay_n"
 
-python3 bench/report.py "$out"
+python3 bench/report.py "$out" || exit 2
 exit $failed
