@@ -9,18 +9,11 @@
 #include <climits>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace octopus::core {
 
 using Clock = std::chrono::steady_clock;
-
-namespace {
-
-constexpr auto kCheckpointBudget = std::chrono::milliseconds(5);
-constexpr std::size_t kCheckpointsAtOnce = 16;
-constexpr auto kCheckpointBacklogWake = std::chrono::milliseconds(20);
-
-}  // namespace
 
 bool parse_fsync_policy(const std::string& text, FsyncPolicy& out) {
     if (text == "always") {
@@ -44,6 +37,7 @@ DiskWriter::~DiskWriter() {
 
 void DiskWriter::start() {
     last_sync_ = last_checkpoint_ = Clock::now();
+    checkpointer_.start();
     thread_ = std::thread([this] { run(); });
 }
 
@@ -77,6 +71,7 @@ void DiskWriter::stop() {
     }
     cv_.notify_one();
     if (thread_.joinable()) thread_.join();
+    checkpointer_.stop();
 }
 
 void DiskWriter::run() {
@@ -85,10 +80,8 @@ void DiskWriter::run() {
     for (;;) {
         {
             std::unique_lock lk(mu_);
-            auto wake = Clock::now() +
-                        (checkpoint_queue_.empty()
-                             ? std::min(options_.fsync_interval, options_.checkpoint_interval)
-                             : kCheckpointBacklogWake);
+            auto wake =
+                Clock::now() + std::min(options_.fsync_interval, options_.checkpoint_interval);
             idle_ = true;
             cv_.wait_until(lk, wake,
                            [&] { return !queue_.empty() || !tasks_.empty() || stopping_; });
@@ -105,11 +98,10 @@ void DiskWriter::run() {
             Clock::now() - last_sync_ >= options_.fsync_interval) {
             sync_dirty(false);
         }
-        if (checkpoint_backlog_ || Clock::now() - last_checkpoint_ >= options_.checkpoint_interval)
-            checkpoint_dirty(false);
+        if (Clock::now() - last_checkpoint_ >= options_.checkpoint_interval) checkpoint_dirty();
     }
     sync_dirty(true);
-    checkpoint_dirty(true);
+    checkpoint_dirty();
 }
 
 // The file an item goes to; opening it (mkdir, open) is retried until the disk allows it.
@@ -129,15 +121,13 @@ void DiskWriter::write_batch(std::vector<WriteItem>& batch) {
     // Group the batch by target file, keeping each file's lines in arrival order.
     std::vector<std::pair<RecordFile*, std::vector<const StoredSnapshot*>>> groups;
     std::unordered_map<RecordFile*, std::size_t> group_of;
+    std::unordered_set<Workspace*> seen;
     std::vector<Workspace*> workspaces;  // this round's, once each
     std::uint64_t max_hub_seq = 0;
     for (auto& item : batch) {
         RecordFile* file = &target(item);
         touched_.insert(item.workspace);
-        if (checkpoint_queued_.insert(item.workspace).second) {
-            checkpoint_queue_.push_back(item.workspace);
-            workspaces.push_back(item.workspace);
-        }
+        if (seen.insert(item.workspace).second) workspaces.push_back(item.workspace);
         auto [it, added] = group_of.try_emplace(file, groups.size());
         if (added) groups.emplace_back(file, std::vector<const StoredSnapshot*>{});
         groups[it->second].second.push_back(item.snapshot.get());
@@ -244,39 +234,18 @@ void DiskWriter::sync_dirty(bool all) {
     last_sync_ = Clock::now();
 }
 
-// Saves queued checkpoints oldest first, several workspaces at once on the sync pool (a new
-// state.db costs a few milliseconds of file creation): within kCheckpointBudget per round, or
-// all of them.
-void DiskWriter::checkpoint_dirty(bool all) {
-    auto deadline = Clock::now() + kCheckpointBudget;
-    std::vector<Workspace*> round;
-    while (!checkpoint_queue_.empty() && (all || Clock::now() < deadline)) {
-        round.clear();
-        while (!checkpoint_queue_.empty() && round.size() < kCheckpointsAtOnce) {
-            round.push_back(checkpoint_queue_.front());
-            checkpoint_queued_.erase(checkpoint_queue_.front());
-            checkpoint_queue_.pop_front();
+// Hands a copy of every changed checkpoint to the checkpointer thread; never waits for SQLite.
+void DiskWriter::checkpoint_dirty() {
+    for (Workspace* ws : touched_) {
+        std::vector<Checkpoint> cps;
+        for (auto& [month, f] : ws->files()) {
+            if (!f.needs_checkpoint) continue;
+            cps.push_back(f.checkpoint());
+            f.needs_checkpoint = false;
         }
-        sync_pool_.run(round.size(), [&](std::size_t i) { save_checkpoint(*round[i]); });
+        if (!cps.empty()) checkpointer_.submit(ws, std::move(cps));
     }
-    checkpoint_backlog_ = !checkpoint_queue_.empty();
     last_checkpoint_ = Clock::now();
-}
-
-void DiskWriter::save_checkpoint(Workspace& ws) {
-    std::vector<Checkpoint> cps;
-    for (auto& [month, f] : ws.files()) {
-        if (!f.needs_checkpoint) continue;
-        cps.push_back(f.checkpoint());
-        f.needs_checkpoint = false;
-    }
-    if (cps.empty()) return;
-    try {
-        ws.state().save_checkpoints(cps);
-        bump(metrics_.checkpoints_saved);
-    } catch (const std::exception& e) {
-        spdlog::warn("checkpoint for {} not saved: {}", ws.crab(), e.what());
-    }
 }
 
 }  // namespace octopus::core

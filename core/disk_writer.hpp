@@ -7,13 +7,13 @@
 //   always   - after fdatasync          interval - after write(); fdatasync every N ms
 //   never    - after write(); the kernel decides when it reaches the disk
 // A failed write is cut back to the last good offset and retried with backoff; nothing is
-// acknowledged until it succeeds.
+// acknowledged until it succeeds. Every checkpoint_interval it hands copies of the changed
+// checkpoints to the Checkpointer thread, which owns the SQLite side.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -21,6 +21,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/checkpointer.hpp"
 #include "core/metrics.hpp"
 #include "core/stored_snapshot.hpp"
 #include "core/sync_pool.hpp"
@@ -70,8 +71,7 @@ class DiskWriter {
     void sync_together(const std::vector<RecordFile*>& files,
                        const std::vector<Workspace*>& workspaces);
     void sync_dirty(bool all);
-    void checkpoint_dirty(bool all);
-    void save_checkpoint(Workspace& ws);
+    void checkpoint_dirty();
 
     WriterOptions options_;
     Metrics& metrics_;
@@ -84,12 +84,8 @@ class DiskWriter {
     bool idle_ = false;  // the writer waits on cv_: only then does submit() need to wake it
     std::thread thread_;
     std::unordered_set<Workspace*> touched_;  // writer thread only: workspaces ever written
-    // Workspaces with a checkpoint to save, oldest first; saved a few milliseconds' worth per
-    // round so thousands of new crabs never stall a group commit behind SQLite.
-    std::deque<Workspace*> checkpoint_queue_;
-    std::unordered_set<Workspace*> checkpoint_queued_;
-    bool checkpoint_backlog_ = false;  // the last round ran out of budget: go on soon
-    SyncPool sync_pool_{7};            // with the writer thread: 8 syncs at once
+    Checkpointer checkpointer_{metrics_};     // state.db writes, off this thread
+    SyncPool sync_pool_{7};                   // with the writer thread: 8 syncs at once
     std::chrono::steady_clock::time_point last_sync_;
     std::chrono::steady_clock::time_point last_checkpoint_;
 };
