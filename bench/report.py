@@ -47,7 +47,7 @@ def ingest_table(rows):
         name = "nats JetStream" if r.get("target") == "nats" else f"octopus {r.get('fsync')}"
         out.append(f"| {r.get('crabs')} | {name} | {k(r.get('acked_per_s'))} | "
                    f"{ms(r.get('latency_p50_us'))} | {ms(r.get('latency_p99_us'))} | "
-                   f"{ms(r.get('latency_p999_us'))} | {r.get('hub_cpu_s', '-')} | "
+                   f"{ms(r.get('latency_p999_us'))} | {r.get('hub_cpu_s') or 0:.2f} | "
                    f"{(r.get('hub_peak_rss_kib') or 0) / 1024:.1f} | {r.get('ok')} |")
     return out
 
@@ -71,7 +71,7 @@ def other_lines(rows):
     c = find(rows, scenario="connections")
     if c:
         out.append(f"- connections: {c.get('crabs')} crabs + {c.get('subscribers')} subscribers "
-                   f"accepted in {c.get('accept_s')} s; hub RSS growth "
+                   f"accepted in {c.get('accept_s') or 0:.2f} s; hub RSS growth "
                    f"{(c.get('rss_per_connection_bytes') or 0) / 1024:.1f} KiB per connection; "
                    f"burst {c.get('burst_acked')} acked, {c.get('burst_delivered')}/"
                    f"{c.get('burst_expected')} delivered; ok {c.get('ok')}")
@@ -79,7 +79,7 @@ def other_lines(rows):
     if p:
         out.append(f"- replay: {p.get('replayed')} of {p.get('snapshots')} stored snapshots at "
                    f"{k(p.get('replayed_per_s'))} events/s, first event after "
-                   f"{p.get('first_event_ms')} ms; ok {p.get('ok')}")
+                   f"{p.get('first_event_ms') or 0:.1f} ms; ok {p.get('ok')}")
     return out
 
 
@@ -150,6 +150,7 @@ set multiplot layout 1,2 title "octopus-bench compare: Octopus (blue) and NATS (
 set style fill solid 0.8
 set boxwidth 0.8
 set xtics rotate by -40 left
+set rmargin 10
 set grid ytics
 set logscale y
 set ylabel "events/s (acked or delivered)"
