@@ -58,6 +58,7 @@ void Checkpointer::run() {
 void Checkpointer::save(Workspace& ws, const std::vector<Checkpoint>& checkpoints) {
     try {
         ws.state().save_checkpoints(checkpoints);
+        ws.close_state();
         bump(metrics_.checkpoints_saved);
     } catch (const std::exception& e) {
         spdlog::warn("checkpoint for {} not saved: {}", ws.crab(), e.what());

@@ -15,6 +15,13 @@ namespace octopus::core {
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
+// ~2 descriptors each (lock, record file); a burst may hold twice as many within one round.
+constexpr std::size_t kMaxOpenWorkspaces = 1024;
+
+}  // namespace
+
 bool parse_fsync_policy(const std::string& text, FsyncPolicy& out) {
     if (text == "always") {
         out = FsyncPolicy::always;
@@ -117,17 +124,39 @@ RecordFile& DiskWriter::target(const WriteItem& item) {
     }
 }
 
+// Writes the batch in chunks of at most kMaxOpenWorkspaces workspaces, each acknowledged (in
+// hub_seq order) once durable, so even a burst from thousands of new crabs never needs more
+// open descriptors than the cap allows.
 void DiskWriter::write_batch(std::vector<WriteItem>& batch) {
-    // Group the batch by target file, keeping each file's lines in arrival order.
+    std::unordered_set<Workspace*> seen;
+    std::size_t first = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (seen.count(batch[i].workspace)) continue;
+        if (seen.size() == kMaxOpenWorkspaces) {
+            write_chunk(batch, first, i);
+            seen.clear();
+            first = i;
+        }
+        seen.insert(batch[i].workspace);
+    }
+    write_chunk(batch, first, batch.size());
+}
+
+void DiskWriter::write_chunk(std::vector<WriteItem>& batch, std::size_t first, std::size_t last) {
+    // Group by target file, keeping each file's lines in arrival order.
     std::vector<std::pair<RecordFile*, std::vector<const StoredSnapshot*>>> groups;
     std::unordered_map<RecordFile*, std::size_t> group_of;
     std::unordered_set<Workspace*> seen;
-    std::vector<Workspace*> workspaces;  // this round's, once each
+    std::vector<Workspace*> workspaces;  // this chunk's, once each
     std::uint64_t max_hub_seq = 0;
-    for (auto& item : batch) {
+    for (std::size_t i = first; i < last; ++i) {
+        const WriteItem& item = batch[i];
         RecordFile* file = &target(item);
         touched_.insert(item.workspace);
-        if (seen.insert(item.workspace).second) workspaces.push_back(item.workspace);
+        if (seen.insert(item.workspace).second) {
+            workspaces.push_back(item.workspace);
+            mark_recent(item.workspace);
+        }
         auto [it, added] = group_of.try_emplace(file, groups.size());
         if (added) groups.emplace_back(file, std::vector<const StoredSnapshot*>{});
         groups[it->second].second.push_back(item.snapshot.get());
@@ -146,6 +175,30 @@ void DiskWriter::write_batch(std::vector<WriteItem>& batch) {
     }
     bump(metrics_.disk_write_batches);
     on_durable_(max_hub_seq);
+    release_idle();
+}
+
+void DiskWriter::mark_recent(Workspace* ws) {
+    auto it = recent_pos_.find(ws);
+    if (it != recent_pos_.end()) recent_.erase(it->second);
+    recent_.push_front(ws);
+    recent_pos_[ws] = recent_.begin();
+}
+
+// Releases the least recently written workspaces beyond the cap, after syncing what the policy
+// still owes (under "always" this round already synced everything it wrote).
+void DiskWriter::release_idle() {
+    while (recent_.size() > kMaxOpenWorkspaces) {
+        Workspace* ws = recent_.back();
+        recent_.pop_back();
+        recent_pos_.erase(ws);
+        std::vector<RecordFile*> dirty;
+        for (auto& [month, f] : ws->files())
+            if (f.fd >= 0 && f.needs_sync && options_.policy != FsyncPolicy::never)
+                dirty.push_back(&f);
+        sync_together(dirty, {ws});
+        ws->release();
+    }
 }
 
 bool DiskWriter::write_file(RecordFile& file, std::vector<const StoredSnapshot*>& lines) {

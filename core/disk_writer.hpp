@@ -15,9 +15,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -66,12 +68,15 @@ class DiskWriter {
     void run();
     RecordFile& target(const WriteItem& item);
     void write_batch(std::vector<WriteItem>& batch);
+    void write_chunk(std::vector<WriteItem>& batch, std::size_t first, std::size_t last);
     bool write_file(RecordFile& file, std::vector<const StoredSnapshot*>& lines);
     void sync_file(RecordFile& file);
     void sync_together(const std::vector<RecordFile*>& files,
                        const std::vector<Workspace*>& workspaces);
     void sync_dirty(bool all);
     void checkpoint_dirty();
+    void mark_recent(Workspace* ws);
+    void release_idle();
 
     WriterOptions options_;
     Metrics& metrics_;
@@ -84,8 +89,12 @@ class DiskWriter {
     bool idle_ = false;  // the writer waits on cv_: only then does submit() need to wake it
     std::thread thread_;
     std::unordered_set<Workspace*> touched_;  // writer thread only: workspaces ever written
-    Checkpointer checkpointer_{metrics_};     // state.db writes, off this thread
-    SyncPool sync_pool_{7};                   // with the writer thread: 8 syncs at once
+    // Workspaces with open files, most recently written first: beyond kMaxOpenWorkspaces the
+    // oldest are released, so descriptors stay bounded whatever the number of crabs.
+    std::list<Workspace*> recent_;
+    std::unordered_map<Workspace*, std::list<Workspace*>::iterator> recent_pos_;
+    Checkpointer checkpointer_{metrics_};  // state.db writes, off this thread
+    SyncPool sync_pool_{7};                // with the writer thread: 8 syncs at once
     std::chrono::steady_clock::time_point last_sync_;
     std::chrono::steady_clock::time_point last_checkpoint_;
 };

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -64,11 +66,19 @@ void Workspace::open() {
 
 StateDb& Workspace::state() {
     if (!state_) {
-        open();
         state_ = std::make_unique<StateDb>(root_ / "state.db");
-        run_id_ = state_->begin_run(now_us(), static_cast<long>(::getpid()));
+        if (run_id_ == 0) run_id_ = state_->begin_run(now_us(), static_cast<long>(::getpid()));
     }
     return *state_;
+}
+
+void Workspace::close_state() {
+    state_.reset();
+}
+
+void Workspace::release() {
+    close_files();
+    lock_.reset();
 }
 
 std::vector<fs::path> Workspace::take_unsynced_dirs() {
@@ -79,7 +89,13 @@ std::vector<fs::path> Workspace::take_unsynced_dirs() {
 }
 
 void Workspace::end_run(std::uint64_t snapshots) {
-    if (state_) state_->end_run(run_id_, now_us(), snapshots);
+    if (run_id_ == 0) return;
+    try {
+        state().end_run(run_id_, now_us(), snapshots);
+    } catch (const std::exception& e) {
+        spdlog::warn("run end for {} not recorded: {}", crab_, e.what());
+    }
+    close_state();
 }
 
 std::string Workspace::relative_path(const std::string& month) {

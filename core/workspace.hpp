@@ -50,10 +50,17 @@ class Workspace {
     // entries it creates are not fsynced here: take_unsynced_dirs() hands their parents to the
     // disk writer, which syncs them with the round's files (in parallel, before any ack).
     void open();
-    // state.db, opened (and this run recorded) on first use: off the path of a crab's first
-    // snapshot, since creating a SQLite database costs far more than appending a line.
+    // state.db, opened (and this run recorded) on first use, after open(): off the path of a
+    // crab's first snapshot, since creating a SQLite database costs far more than appending a
+    // line. It never takes the source lock, so the checkpointer thread may call it.
     StateDb& state();
-    // Records the run's end in state.db (no-op when it was never opened).
+    // Closes state.db (the checkpointer does after each save, so descriptors never grow with
+    // the number of crabs); the next state() reopens it within the same run.
+    void close_state();
+    // Closes the record files and releases the source lock; the next file() reopens both. The
+    // disk writer does this to workspaces it has not written recently.
+    void release();
+    // Records the run's end in state.db (no-op when this run never opened it).
     void end_run(std::uint64_t snapshots);
     // Directories whose new entries still need an fsync; empties the list.
     std::vector<std::filesystem::path> take_unsynced_dirs();

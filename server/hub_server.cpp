@@ -3,9 +3,11 @@
 #include <sys/resource.h>
 
 #include <spdlog/spdlog.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <fstream>
 
 #include "core/file_lock.hpp"
 #include "core/poll_scheduler.hpp"
@@ -21,13 +23,23 @@ namespace {
 
 constexpr std::chrono::seconds kDrainTimeout{3};
 
-// Each connection is a descriptor; the default soft limit (1024) is far below max_connections.
+// Each connection is a descriptor, and each crab that has written holds a few more (its lock,
+// its open record file, state.db and its WAL files), so the default soft limit (1024) is far
+// too low. The soft limit goes up to the hard one; a hub allowed to (CAP_SYS_RESOURCE) also
+// lifts the hard limit to the kernel's nr_open. The result is logged: it bounds the crab count.
 void raise_fd_limit() {
     rlimit lim{};
-    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+    rlim_t nr_open = 0;
+    if (std::ifstream("/proc/sys/fs/nr_open") >> nr_open && nr_open > lim.rlim_max) {
+        rlimit wider{nr_open, nr_open};
+        if (setrlimit(RLIMIT_NOFILE, &wider) == 0) lim = wider;
+    }
+    if (lim.rlim_cur < lim.rlim_max) {
         lim.rlim_cur = lim.rlim_max;
         setrlimit(RLIMIT_NOFILE, &lim);
     }
+    spdlog::info("file descriptor limit {}", static_cast<unsigned long long>(lim.rlim_cur));
 }
 
 core::HubOptions hub_options(const Config& c) {

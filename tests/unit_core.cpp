@@ -14,6 +14,7 @@
 #include "core/sync_pool.hpp"
 #include "core/workspace.hpp"
 #include "support/hub_process.hpp"
+#include "support/records.hpp"
 
 using namespace octopus;
 using namespace octopus::core;
@@ -220,5 +221,45 @@ TEST_CASE("sync pool: every job of every round runs exactly once before run() re
         std::vector<std::atomic<int>> runs(count);
         pool.run(count, [&](std::size_t i) { runs[i].fetch_add(1); });
         for (std::size_t i = 0; i < count; ++i) REQUIRE(runs[i].load() == 1);
+    }
+}
+
+TEST_CASE("the disk writer keeps descriptors bounded: 1,500 workspaces in one batch") {
+    test::TempDir dir;
+    Metrics metrics;
+    std::mutex mu;
+    std::condition_variable cv;
+    std::uint64_t durable = 0;
+    DiskWriter writer({FsyncPolicy::never}, metrics, [&](std::uint64_t h) {
+        std::lock_guard lk(mu);
+        durable = h;
+        cv.notify_all();
+    });
+    writer.start();
+    constexpr std::uint64_t kCrabs = 1500;  // beyond the writer's 1,024 open workspaces
+    std::vector<std::unique_ptr<Workspace>> workspaces;
+    std::vector<WriteItem> items;
+    for (std::uint64_t i = 1; i <= kCrabs; ++i) {
+        auto name = "c" + std::to_string(i);
+        workspaces.push_back(std::make_unique<Workspace>(dir.path() / name, name));
+        auto s = std::make_shared<StoredSnapshot>();
+        s->hub_seq = s->seq = i;
+        s->month = "2026-11";
+        s->line = "{\"hub_seq\":" + std::to_string(i) + "}\n";
+        items.push_back({workspaces.back().get(), s});
+    }
+    auto fds_before = std::distance(std::filesystem::directory_iterator("/proc/self/fd"), {});
+    writer.submit(std::move(items));
+    {
+        std::unique_lock lk(mu);
+        REQUIRE(cv.wait_for(lk, std::chrono::seconds(60), [&] { return durable == kCrabs; }));
+    }
+    writer.stop();  // joins the writer: its last round has released the least recent
+    auto fds_after = std::distance(std::filesystem::directory_iterator("/proc/self/fd"), {});
+    CHECK(fds_after - fds_before <= 2 * 1024 + 16);  // a lock and a record file per open one
+    for (std::uint64_t i = 1; i <= kCrabs; ++i) {
+        auto lines = test::read_lines(dir.path() / ("c" + std::to_string(i)) /
+                                      "records/month=2026-11/detail.jsonl");
+        REQUIRE(lines == std::vector<std::string>{"{\"hub_seq\":" + std::to_string(i) + "}"});
     }
 }
