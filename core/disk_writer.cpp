@@ -188,17 +188,15 @@ void DiskWriter::mark_recent(Workspace* ws) {
 // Releases the least recently written workspaces beyond the cap, after syncing what the policy
 // still owes (under "always" this round already synced everything it wrote).
 void DiskWriter::release_idle() {
+    std::vector<Workspace*> idle;
     while (recent_.size() > kMaxOpenWorkspaces) {
-        Workspace* ws = recent_.back();
+        idle.push_back(recent_.back());
+        recent_pos_.erase(recent_.back());
         recent_.pop_back();
-        recent_pos_.erase(ws);
-        std::vector<RecordFile*> dirty;
-        for (auto& [month, f] : ws->files())
-            if (f.fd >= 0 && f.needs_sync && options_.policy != FsyncPolicy::never)
-                dirty.push_back(&f);
-        sync_together(dirty, {ws});
-        ws->release();
     }
+    if (idle.empty()) return;
+    sync_owed(idle, false);
+    for (Workspace* ws : idle) ws->release();
 }
 
 bool DiskWriter::write_file(RecordFile& file, std::vector<const StoredSnapshot*>& lines) {
@@ -274,17 +272,19 @@ void DiskWriter::sync_together(const std::vector<RecordFile*>& files,
 }
 
 void DiskWriter::sync_dirty(bool all) {
-    std::vector<RecordFile*> dirty;
-    std::vector<Workspace*> workspaces;
-    if (all || options_.policy != FsyncPolicy::never) {
-        for (Workspace* ws : touched_) {
-            workspaces.push_back(ws);
-            for (auto& [month, f] : ws->files())
-                if (f.fd >= 0 && f.needs_sync) dirty.push_back(&f);
-        }
-    }
-    sync_together(dirty, workspaces);
+    sync_owed(std::vector<Workspace*>(touched_.begin(), touched_.end()), all);
     last_sync_ = Clock::now();
+}
+
+// Syncs the open, written files of `workspaces` (and their new directory entries) that the
+// policy still owes to the disk: under "never" only when `all` (a clean stop).
+void DiskWriter::sync_owed(const std::vector<Workspace*>& workspaces, bool all) {
+    if (!all && options_.policy == FsyncPolicy::never) return;
+    std::vector<RecordFile*> dirty;
+    for (Workspace* ws : workspaces)
+        for (auto& [month, f] : ws->files())
+            if (f.fd >= 0 && f.needs_sync) dirty.push_back(&f);
+    sync_together(dirty, workspaces);
 }
 
 // Hands a copy of every changed checkpoint to the checkpointer thread; never waits for SQLite.

@@ -74,6 +74,7 @@ class DiskWriter {
     void sync_together(const std::vector<RecordFile*>& files,
                        const std::vector<Workspace*>& workspaces);
     void sync_dirty(bool all);
+    void sync_owed(const std::vector<Workspace*>& workspaces, bool all);
     void checkpoint_dirty();
     void mark_recent(Workspace* ws);
     void release_idle();

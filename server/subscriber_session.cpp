@@ -1,6 +1,7 @@
 #include "server/subscriber_session.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "protocol/encoder.hpp"
 #include "server/ws_options.hpp"
