@@ -105,7 +105,8 @@ class Condition {
     bool time_dependent_ = false;
 };
 
-// "30s", "500ms", "5m", "1h" (also "1.5s", "2e3ms") -> duration; nullopt if malformed or not > 0.
+// "30s", "500ms", "5m", "1h" (also "1.5s", "2e3ms") -> duration, rounded to whole milliseconds;
+// nullopt if malformed, not > 0, under 1ms or over 100000h. No white space is allowed around it.
 // Used by the rule loader for `for = "30s"` too.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
