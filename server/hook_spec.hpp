@@ -17,8 +17,8 @@
 namespace octopus::server {
 
 struct WebhookSpec {
-    std::string
-        url;  // http://HOST:PORT/PATH (http only; https refused at parse with a clear message)
+    // http://HOST:PORT/PATH (http only; https refused at parse with a clear message)
+    std::string url;
     std::string host;  // filled by parse_webhook_url
     std::uint16_t port = 80;
     std::string target = "/";
