@@ -1,0 +1,216 @@
+// Why Asio descriptors and not a worker thread per exec hook: a thread blocked in write() or
+// waitpid() cannot be interrupted at stop() without signals, and it would add a lock and a queue
+// per hook. Here the child is watched from the io thread: stdin is one end of an AF_UNIX
+// socketpair (Asio sends with MSG_NOSIGNAL, so a child that exits without reading cannot
+// SIGPIPE the hub), the exit is a pidfd becoming readable, the timeout a steady_timer. Every
+// descriptor is created O_CLOEXEC, and the spawn closes everything from fd 3 up in the child.
+// Invariant: a spawned child is always reaped, by its exit handler or by abort() (SIGKILL, then
+// a waitpid that returns at once).
+#include "server/exec_runner.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+extern char** environ;
+
+namespace octopus::server {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Without a pidfd (kernel < 5.3, or a seccomp filter) the exit is polled this often.
+constexpr std::chrono::milliseconds kExitPoll{20};
+
+std::string errno_text(int err) {
+    return std::strerror(err);
+}
+
+// Spawns argv with `stdin_fd` as its stdin and /dev/null as stdout and stderr. Returns 0 or
+// an errno value.
+int spawn(const std::vector<std::string>& argv, int stdin_fd, pid_t& pid) {
+    if (argv.empty() || argv[0].empty()) return EINVAL;
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none;
+    sigset_t all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+    int rc = posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&actions);
+    return rc;
+}
+
+class ExecRun final : public HookCall, public std::enable_shared_from_this<ExecRun> {
+  public:
+    ExecRun(asio::io_context& io, const ExecSpec& spec, std::shared_ptr<const std::string> body,
+            HookDone done)
+        : io_(io),
+          stdin_(io),
+          exit_(io),
+          timer_(io),
+          timeout_(spec.timeout),
+          body_(std::move(body)),
+          done_(std::move(done)) {}
+
+    void start(const std::vector<std::string>& argv) {
+        int fds[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+            return finish_later({false, -1, "spawn: socketpair: " + errno_text(errno)});
+        boost::system::error_code ec;
+        stdin_.assign(asio::local::stream_protocol(), fds[0], ec);
+        int rc = spawn(argv, fds[1], pid_);
+        ::close(fds[1]);
+        if (rc != 0) {
+            pid_ = -1;
+            return finish_later({false, -1, "spawn " + argv_0(argv) + ": " + errno_text(rc)});
+        }
+        watch_exit();
+        timer_.expires_after(timeout_);
+        timer_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+            if (wait_ec || self->pid_ < 0) return;
+            self->killed_ = true;
+            ::kill(self->pid_, SIGKILL);
+        });
+        asio::async_write(stdin_, asio::buffer(*body_),
+                          [self = shared_from_this()](boost::system::error_code, std::size_t) {
+                              // A child that exits without reading is judged by its exit status.
+                              self->close_stdin();
+                          });
+    }
+
+    void abort() override {
+        aborted_ = true;
+        timer_.cancel();
+        if (poll_timer_) poll_timer_->cancel();
+        close_stdin();
+        boost::system::error_code ignored;
+        exit_.close(ignored);
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+            }
+            pid_ = -1;
+        }
+    }
+
+  private:
+    static std::string argv_0(const std::vector<std::string>& argv) {
+        return argv.empty() ? std::string("(empty argv)") : argv[0];
+    }
+
+    void watch_exit() {
+        int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+        if (pidfd < 0) return poll_exit();
+        exit_.assign(pidfd);
+        wait_exit();
+    }
+
+    void wait_exit() {
+        exit_.async_wait(asio::posix::descriptor_base::wait_read,
+                         [self = shared_from_this()](boost::system::error_code ec) {
+                             if (ec || self->aborted_) return;
+                             if (!self->reap()) self->wait_exit();
+                         });
+    }
+
+    void poll_exit() {
+        poll_timer_.emplace(io_, kExitPoll);
+        poll_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (ec || self->aborted_) return;
+            if (!self->reap()) self->poll_exit();
+        });
+    }
+
+    // Reaps the child if it has ended and reports; false while it still runs.
+    bool reap() {
+        int status = 0;
+        pid_t r = ::waitpid(pid_, &status, WNOHANG);
+        if (r == 0) return false;
+        pid_ = -1;
+        timer_.cancel();
+        close_stdin();
+        boost::system::error_code ignored;
+        exit_.close(ignored);
+        if (r < 0) {
+            finish({false, -1, "waitpid: " + errno_text(errno)});
+        } else if (WIFEXITED(status)) {
+            int code = WEXITSTATUS(status);
+            finish({code == 0, code, "exit " + std::to_string(code)});
+        } else if (killed_) {
+            finish({false, -1, "killed after timeout " + std::to_string(timeout_.count()) + " ms"});
+        } else {
+            finish({false, -1, "killed by signal " + std::to_string(WTERMSIG(status))});
+        }
+        return true;
+    }
+
+    void close_stdin() {
+        boost::system::error_code ignored;
+        stdin_.close(ignored);
+    }
+
+    void finish_later(HookOutcome outcome) {
+        asio::post(io_, [self = shared_from_this(), outcome = std::move(outcome)]() mutable {
+            self->finish(std::move(outcome));
+        });
+    }
+
+    void finish(HookOutcome outcome) {
+        if (aborted_ || !done_) return;
+        auto done = std::move(done_);
+        done_ = nullptr;
+        done(std::move(outcome));
+    }
+
+    asio::io_context& io_;
+    asio::local::stream_protocol::socket stdin_;
+    asio::posix::stream_descriptor exit_;
+    asio::steady_timer timer_;
+    std::optional<asio::steady_timer> poll_timer_;
+    std::chrono::milliseconds timeout_;
+    std::shared_ptr<const std::string> body_;
+    HookDone done_;
+    pid_t pid_ = -1;
+    bool killed_ = false;
+    bool aborted_ = false;
+};
+
+}  // namespace
+
+std::shared_ptr<HookCall> run_exec(asio::io_context& io, const ExecSpec& spec,
+                                   std::shared_ptr<const std::string> body, HookDone done) {
+    auto run = std::make_shared<ExecRun>(io, spec, std::move(body), std::move(done));
+    run->start(spec.argv);
+    return run;
+}
+
+}  // namespace octopus::server
