@@ -629,6 +629,7 @@ std::variant<Condition, ConditionError> Condition::parse(std::string_view text) 
 }
 
 bool Condition::eval(const EvalContext& ctx) const {
+    if (!ast_) return false;
     return Evaluator(*ast_, ctx).node(ast_->root);
 }
 

@@ -95,9 +95,10 @@ class Condition {
     bool time_dependent() const { return time_dependent_; }
     std::chrono::milliseconds max_rate_window() const;  // 0 if none
 
-  private:
+    // The empty condition: never holds (a rule's placeholder until one is parsed).
     Condition() = default;
 
+  private:
     std::string text_;
     std::shared_ptr<const ConditionAst> ast_;  // immutable, shared by copies
     std::vector<RateTerm> rate_terms_;

@@ -67,6 +67,7 @@ void Hub::recover(protocol::Decoder& decoder) {
         c.announced = r.records > 0;
         hub_seq_ = std::max(hub_seq_, r.max_hub_seq);
         durable_hub_seq_ = hub_seq_;
+        if (observer_) observer_->known(name, r.last_received_at_us);
         spdlog::info(
             "recovered {}: {} records, last seq {}, last hub_seq {}, {} torn bytes cut, "
             "{} bad lines, {} bytes scanned",
@@ -102,6 +103,7 @@ protocol::Result<bool> Hub::register_crab(const std::string& name, std::shared_p
     if (!c.announced) lifecycle(c, "registered");
     c.announced = true;
     lifecycle(c, "online");
+    if (observer_) observer_->online(name);
     return true;
 }
 
@@ -110,6 +112,7 @@ void Hub::unregister_crab(const std::string& name, const CrabLink* link) {
     if (it == crabs_.end() || it->second->link.get() != link) return;
     it->second->link.reset();
     lifecycle(*it->second, "offline");
+    if (observer_) observer_->offline(name);
 }
 
 void Hub::mark_silent(const std::string& name) {
@@ -147,6 +150,7 @@ SnapshotPtr Hub::accept(CrabState& c, protocol::Snapshot& snap, std::uint64_t se
     ++c.stored;
     ++c.accepted;
     subs_.publish(c.name, s);
+    if (observer_) observer_->accepted(c.name, *s, snap);
     return s;
 }
 

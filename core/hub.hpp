@@ -23,6 +23,7 @@
 #include "core/cursor_store.hpp"
 #include "core/disk_writer.hpp"
 #include "core/executor.hpp"
+#include "core/hub_observer.hpp"
 #include "core/metrics.hpp"
 #include "core/replay_reader.hpp"
 #include "core/ring_buffer.hpp"
@@ -73,6 +74,9 @@ class Hub {
 
     // Start-up, before serving: loads every workspace under the data dir.
     void recover(protocol::Decoder& decoder);
+    // Tells `observer` (the alert engine) about snapshots and lifecycle from now on; set it
+    // before recover() so it also learns the crabs found on disk.
+    void set_observer(HubObserver* observer) { observer_ = observer; }
 
     // Registry. A name held by a live link is refused with duplicate_crab.
     protocol::Result<bool> register_crab(const std::string& name, std::shared_ptr<CrabLink> link);
@@ -160,6 +164,7 @@ class Hub {
     void forget_replays(const SubscriberSink& sink, const std::string& id);
 
     HubOptions options_;
+    HubObserver* observer_ = nullptr;
     Executor& executor_;
     DiskWriter& writer_;
     Metrics& metrics_;

@@ -141,6 +141,10 @@ std::vector<fs::path> list_record_files(const fs::path& root) {
 }
 
 std::uint64_t Workspace::cut_torn_tail(const fs::path& file) {
+    return octopus::core::cut_torn_tail(root_, file);
+}
+
+std::uint64_t cut_torn_tail(const fs::path& root, const fs::path& file) {
     int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) throw sys_error("cannot open", file);
     struct stat st {};
@@ -168,8 +172,8 @@ std::uint64_t Workspace::cut_torn_tail(const fs::path& file) {
     if (cut > 0) {
         std::string tail(cut, '\0');
         ::pread(fd, tail.data(), cut, static_cast<off_t>(keep));
-        std::ofstream aside(root_ / "manifests" / "torn.jsonl", std::ios::app | std::ios::binary);
-        aside << "{\"file\":\"" << fs::relative(file, root_).string() << "\",\"offset\":" << keep
+        std::ofstream aside(root / "manifests" / "torn.jsonl", std::ios::app | std::ios::binary);
+        aside << "{\"file\":\"" << fs::relative(file, root).string() << "\",\"offset\":" << keep
               << ",\"bytes\":" << cut << "}\n";
         aside.write(tail.data(), static_cast<std::streamsize>(tail.size()));
         aside << "\n";

@@ -96,6 +96,10 @@ class Workspace {
 // The record files under a workspace root, sorted (month order).
 std::vector<std::filesystem::path> list_record_files(const std::filesystem::path& root);
 
+// Moves a newline-less tail of `file` (a write torn by a crash) to <root>/manifests/torn.jsonl
+// and truncates the file to its last complete line. Returns the number of bytes cut.
+std::uint64_t cut_torn_tail(const std::filesystem::path& root, const std::filesystem::path& file);
+
 // Calls fn(line, end_offset) for each complete line of `file` from byte `offset` on.
 void scan_lines(const std::filesystem::path& file, std::uint64_t offset,
                 const std::function<void(std::string_view, std::uint64_t)>& fn);

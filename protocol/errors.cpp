@@ -26,6 +26,7 @@ constexpr std::array<CodeInfo, error_code_count> kCodes{{
     {"overloaded", 503},
     {"crab_offline", 409},
     {"timeout", 504},
+    {"bad_config", 422},
 }};
 }  // namespace
 

@@ -26,6 +26,7 @@ enum class ErrorCode : std::uint8_t {
     overloaded,    // connection limit reached
     crab_offline,  // collect: the crab is known but not connected
     timeout,       // collect: no answer within the timeout
+    bad_config,    // reload: the alert rules file is invalid (the old rules stay in force)
     count_         // keep last
 };
 

@@ -54,11 +54,16 @@ std::optional<Error> read_from(const json& msg, From& from) {
                f["hub_seq"].is_number_unsigned()) {
         from.kind = From::Kind::hub_seq;
         from.hub_seq = f["hub_seq"].get<std::uint64_t>();
+    } else if (f.is_object() && f.size() == 1 && f.contains("alert_seq") &&
+               f["alert_seq"].is_number_unsigned()) {
+        from.kind = From::Kind::alert_seq;
+        from.alert_seq = f["alert_seq"].get<std::uint64_t>();
     } else if (f.is_object() && f.size() == 1 && f.contains("since") && f["since"].is_number()) {
         from.kind = From::Kind::since;
         from.since = f["since"].get<double>();
     } else {
-        return bad(R"(from must be "now", "buffer", {"hub_seq":N} or {"since":UNIX_SECONDS})");
+        return bad(
+            R"(from must be "now", "buffer", {"hub_seq":N}, {"since":UNIX_SECONDS} or {"alert_seq":N})");
     }
     return std::nullopt;
 }
@@ -70,6 +75,24 @@ std::optional<Error> read_name(const json& msg, const char* field, std::string& 
                    " must be a name matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
     }
     out = msg[field].get<std::string>();
+    return std::nullopt;
+}
+
+// "alerts":true asks for alert events instead of snapshots: only crabs and from apply.
+std::optional<Error> read_alerts(const json& msg, Subscribe& s) {
+    if (msg.contains("alerts")) {
+        if (!msg["alerts"].is_boolean()) return bad("alerts must be true or false");
+        s.alerts = msg["alerts"].get<bool>();
+    }
+    bool alert_from = s.from.kind == From::Kind::alert_seq;
+    if (!s.alerts) {
+        if (alert_from) return bad(R"(from {"alert_seq":N} needs "alerts":true)");
+        return std::nullopt;
+    }
+    if (!s.keys.empty() || !s.durable.empty() || !s.group.empty())
+        return bad("an alert subscription takes crabs and from only (no keys, durable or group)");
+    if (!alert_from && s.from.kind != From::Kind::now)
+        return bad(R"(an alert subscription's from must be "now" or {"alert_seq":N})");
     return std::nullopt;
 }
 
@@ -93,6 +116,7 @@ Result<SubscriberMessage> read_subscribe(const json& msg) {
             return bad(R"(overflow must be "drop" or "disconnect")");
         }
     }
+    if (auto e = read_alerts(msg, s)) return *e;
     return SubscriberMessage{std::move(s)};
 }
 
@@ -136,6 +160,15 @@ std::string encode_subscribed(std::string_view id, std::uint64_t hub_seq) {
     append_json_string(out, id);
     out += R"(,"hub_seq":)";
     append_uint(out, hub_seq);
+    out += '}';
+    return out;
+}
+
+std::string encode_alerts_subscribed(std::string_view id, std::uint64_t alert_seq) {
+    std::string out = R"({"type":"subscribed","id":)";
+    append_json_string(out, id);
+    out += R"(,"alerts":true,"alert_seq":)";
+    append_uint(out, alert_seq);
     out += '}';
     return out;
 }

@@ -15,10 +15,11 @@
 namespace octopus::protocol {
 
 struct From {
-    enum class Kind { now, buffer, hub_seq, since };
+    enum class Kind { now, buffer, hub_seq, since, alert_seq };
     Kind kind = Kind::now;
-    std::uint64_t hub_seq = 0;  // kind == hub_seq: deliver everything after this hub_seq
-    double since = 0;           // kind == since: deliver everything received at or after this time
+    std::uint64_t hub_seq = 0;    // kind == hub_seq: deliver everything after this hub_seq
+    std::uint64_t alert_seq = 0;  // kind == alert_seq (alert subscriptions): after this one
+    double since = 0;  // kind == since: deliver everything received at or after this time
 };
 
 enum class Overflow { drop, disconnect };
@@ -31,6 +32,7 @@ struct Subscribe {
     std::string durable;  // consumer name whose cursor the hub keeps; empty = none
     std::string group;    // queue group: members split the stream; empty = none
     Overflow overflow = Overflow::drop;
+    bool alerts = false;  // alert events (firing/resolved) of the matching crabs, not snapshots
 };
 
 struct Unsubscribe {
@@ -50,6 +52,8 @@ Result<SubscriberMessage> decode_subscriber_message(std::string_view frame);
 bool is_valid_crab_glob(std::string_view glob);
 
 std::string encode_subscribed(std::string_view id, std::uint64_t hub_seq);
+// The reply to an alert subscription: alert_seq is the newest alert event recorded.
+std::string encode_alerts_subscribed(std::string_view id, std::uint64_t alert_seq);
 std::string encode_unsubscribed(std::string_view id);
 // A durable consumer's ack is on disk: resuming will start right after hub_seq.
 std::string encode_acked(std::string_view sub, std::uint64_t hub_seq);

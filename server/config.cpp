@@ -1,54 +1,11 @@
 #include "server/config.hpp"
 
-#include <toml++/toml.h>
-#include <set>
-#include <stdexcept>
-
 #include "protocol/names.hpp"
+#include "server/toml_fields.hpp"
 
 namespace octopus::server {
 
 namespace {
-
-[[noreturn]] void fail(const std::string& what) {
-    throw std::runtime_error(what);
-}
-
-void check_keys(const toml::table& table, const std::string& section,
-                const std::set<std::string>& known) {
-    for (const auto& [key, node] : table) {
-        if (!known.count(std::string(key.str()))) {
-            fail("unknown key \"" + section + (section.empty() ? "" : ".") +
-                 std::string(key.str()) + "\" at line " + std::to_string(node.source().begin.line));
-        }
-    }
-}
-
-template <typename T>
-void read(const toml::table& t, const char* key, T& out) {
-    const toml::node* node = t.get(key);
-    if (!node) return;
-    if constexpr (std::is_same_v<T, std::string>) {
-        auto v = node->value<std::string>();
-        if (!v)
-            fail(std::string(key) + " must be a string (line " +
-                 std::to_string(node->source().begin.line) + ")");
-        out = *v;
-    } else if constexpr (std::is_same_v<T, bool>) {
-        auto v = node->value<bool>();
-        if (!v)
-            fail(std::string(key) + " must be true or false (line " +
-                 std::to_string(node->source().begin.line) + ")");
-        out = *v;
-    } else {
-        auto v = node->value<std::int64_t>();
-        if (!v || *v < 0) {
-            fail(std::string(key) + " must be a non-negative integer (line " +
-                 std::to_string(node->source().begin.line) + ")");
-        }
-        out = static_cast<T>(*v);
-    }
-}
 
 const toml::table* section(const toml::table& root, const char* name,
                            const std::set<std::string>& known) {
@@ -76,13 +33,13 @@ void read_buffer(const toml::table& root, Config& c) {
         for (const auto& [name, node] : *crabs) {
             auto v = node.value<std::int64_t>();
             if (!protocol::is_valid_crab_name(name.str()) || !v || *v <= 0) {
-                fail("buffer.crabs: \"" + std::string(name.str()) +
-                     "\" needs a valid crab name and a positive size");
+                config_fail("buffer.crabs: \"" + std::string(name.str()) +
+                            "\" needs a valid crab name and a positive size");
             }
             c.buffer_overrides[std::string(name.str())] = static_cast<std::size_t>(*v);
         }
     }
-    if (c.buffer_size == 0) fail("buffer.size must be positive");
+    if (c.buffer_size == 0) config_fail("buffer.size must be positive");
 }
 
 void read_limits(const toml::table& root, Config& c) {
@@ -106,7 +63,8 @@ void read_storage(const toml::table& root, Config& c) {
     std::string policy;
     read(*t, "fsync", policy);
     if (!policy.empty() && !core::parse_fsync_policy(policy, c.writer.policy)) {
-        fail("storage.fsync must be \"always\", \"interval\" or \"never\", not \"" + policy + "\"");
+        config_fail("storage.fsync must be \"always\", \"interval\" or \"never\", not \"" + policy +
+                    "\"");
     }
     std::int64_t ms = c.writer.fsync_interval.count();
     read(*t, "fsync_interval_ms", ms);
@@ -124,13 +82,24 @@ void read_websocket(const toml::table& root, Config& c) {
     c.ws_idle_timeout = std::chrono::seconds(s);
 }
 
+// [alerts] rules = FILE, relative to the directory of the config file that names it.
+void read_alerts(const toml::table& root, const std::filesystem::path& file, Config& c) {
+    const auto* t = section(root, "alerts", {"rules"});
+    if (!t) return;
+    std::string rules;
+    read(*t, "rules", rules);
+    if (rules.empty()) return;
+    std::filesystem::path p(rules);
+    c.alerts_file = p.is_absolute() ? p : file.parent_path() / p;
+}
+
 void read_subscribers(const toml::table& root, Config& c) {
     const auto* t = section(root, "subscribers", {"max_queue_messages", "max_queue_bytes"});
     if (!t) return;
     read(*t, "max_queue_messages", c.subscriber_queue_messages);
     read(*t, "max_queue_bytes", c.subscriber_queue_bytes);
     if (c.subscriber_queue_messages == 0 || c.subscriber_queue_bytes == 0) {
-        fail("subscribers.max_queue_messages and max_queue_bytes must be positive");
+        config_fail("subscribers.max_queue_messages and max_queue_bytes must be positive");
     }
 }
 
@@ -140,54 +109,39 @@ void read_local_crab(const toml::table& root, Config& c) {
     read(*t, "enabled", c.local_crab);
     read(*t, "name", c.local_crab_name);
     if (!protocol::is_valid_crab_name(c.local_crab_name))
-        fail("local_crab.name is not a valid crab name");
+        config_fail("local_crab.name is not a valid crab name");
     std::int64_t ms = c.local_crab_interval.count();
     read(*t, "interval_ms", ms);
-    if (ms <= 0) fail("local_crab.interval_ms must be positive");
+    if (ms <= 0) config_fail("local_crab.interval_ms must be positive");
     c.local_crab_interval = std::chrono::milliseconds(ms);
-}
-
-std::string at_line(const toml::node& node) {
-    return " (line " + std::to_string(node.source().begin.line) + ")";
-}
-
-bool is_crab_glob(const std::string& glob) {
-    if (glob.empty() || glob.size() > 256) return false;
-    for (char ch : glob) {
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' || ch == '*' ||
-                  ch == '?';
-        if (!ok) return false;
-    }
-    return true;
 }
 
 core::PollRule read_poll_rule(const toml::table& t) {
     core::PollRule r;
     const toml::node* crabs = t.get("crabs");
-    if (!crabs) fail("crabs is required" + at_line(t));
+    if (!crabs) config_fail("crabs is required" + at_line(t));
     read(t, "crabs", r.crabs);
     if (!is_crab_glob(r.crabs)) {
-        fail("crabs must be a crab name or a glob of name characters, * and ?, not \"" + r.crabs +
-             "\"" + at_line(*crabs));
+        config_fail("crabs must be a crab name or a glob of name characters, * and ?, not \"" +
+                    r.crabs + "\"" + at_line(*crabs));
     }
     const toml::node* interval = t.get("interval_ms");
-    if (!interval) fail("interval_ms is required" + at_line(t));
+    if (!interval) config_fail("interval_ms is required" + at_line(t));
     std::int64_t ms = 0;
     read(t, "interval_ms", ms);
-    if (ms <= 0) fail("interval_ms must be positive" + at_line(*interval));
+    if (ms <= 0) config_fail("interval_ms must be positive" + at_line(*interval));
     r.interval = std::chrono::milliseconds(ms);
     ms = r.min_delay.count();
     read(t, "min_delay_ms", ms);
     r.min_delay = std::chrono::milliseconds(ms);
     ms = r.timeout.count();
     read(t, "timeout_ms", ms);
-    if (ms <= 0) fail("timeout_ms must be positive" + at_line(*t.get("timeout_ms")));
+    if (ms <= 0) config_fail("timeout_ms must be positive" + at_line(*t.get("timeout_ms")));
     r.timeout = std::chrono::milliseconds(ms);
     std::int64_t misses = 0;
     read(t, "heartbeat_misses", misses);
     if (misses > 1000000)
-        fail("heartbeat_misses is too large" + at_line(*t.get("heartbeat_misses")));
+        config_fail("heartbeat_misses is too large" + at_line(*t.get("heartbeat_misses")));
     r.heartbeat_misses = static_cast<std::uint32_t>(misses);
     return r;
 }
@@ -197,7 +151,7 @@ void read_polling(const toml::table& root, Config& c) {
     if (!node) return;
     const toml::array* rules = node->as_array();
     if (!rules || rules->empty() || !rules->is_array_of_tables())
-        fail("polling must be an array of tables, written [[polling]]" + at_line(*node));
+        config_fail("polling must be an array of tables, written [[polling]]" + at_line(*node));
     for (std::size_t i = 0; i < rules->size(); ++i) {
         const toml::table& t = *rules->get(i)->as_table();
         std::string where = "polling[" + std::to_string(i) + "]";
@@ -206,7 +160,7 @@ void read_polling(const toml::table& root, Config& c) {
         try {
             c.polling.push_back(read_poll_rule(t));
         } catch (const std::runtime_error& e) {
-            fail(where + ": " + e.what());
+            config_fail(where + ": " + e.what());
         }
     }
 }
@@ -216,7 +170,7 @@ void read_polling(const toml::table& root, Config& c) {
 void parse_listen(const std::string& text, Config& config) {
     auto colon = text.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-        fail("listen address must be HOST:PORT, got \"" + text + "\"");
+        config_fail("listen address must be HOST:PORT, got \"" + text + "\"");
     }
     std::string host = text.substr(0, colon);
     if (host.size() > 2 && host.front() == '[' && host.back() == ']')
@@ -229,7 +183,7 @@ void parse_listen(const std::string& text, Config& config) {
     } catch (const std::exception&) {
         port = -1;
     }
-    if (port < 0 || port > 65535) fail("listen port must be 0..65535, got \"" + text + "\"");
+    if (port < 0 || port > 65535) config_fail("listen port must be 0..65535, got \"" + text + "\"");
     config.listen_host = host;
     config.listen_port = static_cast<std::uint16_t>(port);
 }
@@ -240,13 +194,13 @@ Config load_config(const std::filesystem::path& file) {
     try {
         root = toml::parse_file(file.string());
     } catch (const toml::parse_error& e) {
-        fail(file.string() + ":" + std::to_string(e.source().begin.line) + ": " +
-             std::string(e.description()));
+        config_fail(file.string() + ":" + std::to_string(e.source().begin.line) + ": " +
+                    std::string(e.description()));
     }
     try {
         check_keys(root, "",
                    {"hub", "buffer", "limits", "storage", "websocket", "local_crab", "polling",
-                    "subscribers"});
+                    "subscribers", "alerts"});
         read_hub(root, c);
         read_buffer(root, c);
         read_limits(root, c);
@@ -255,8 +209,9 @@ Config load_config(const std::filesystem::path& file) {
         read_local_crab(root, c);
         read_polling(root, c);
         read_subscribers(root, c);
+        read_alerts(root, file, c);
     } catch (const std::runtime_error& e) {
-        fail(file.string() + ": " + e.what());
+        config_fail(file.string() + ": " + e.what());
     }
     return c;
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,10 @@ struct Config {
 
     // [[polling]]: scheduled collect requests; a crab follows the first rule whose glob matches.
     std::vector<core::PollRule> polling;
+
+    // [alerts] rules: the alert rules file (config/alerts.toml documents it); none = no alerts.
+    // Reloaded on SIGHUP and POST /v1/admin/reload.
+    std::optional<std::filesystem::path> alerts_file;
 };
 
 // Throws std::runtime_error with the file name and the offending key or line.

@@ -246,6 +246,16 @@ nlohmann::json crabs_json(const core::Hub& hub) {
     return list;
 }
 
+// POST /v1/admin/reload: the alert rules file is read again; a bad one changes nothing.
+HttpResponse reload_response(ServerContext& ctx, unsigned version) {
+    if (auto problem = ctx.alerts->reload())
+        return reject(ctx, {ErrorCode::bad_config, *problem}, version);
+    nlohmann::json body = {{"reloaded", true},
+                           {"rules", ctx.alerts->rule_count()},
+                           {"hooks", ctx.alerts->hook_count()}};
+    return json_response(200, body.dump(), version);
+}
+
 }  // namespace
 
 HttpResponse json_response(unsigned status, std::string body, unsigned version) {
@@ -275,6 +285,10 @@ void handle_http(ServerContext& ctx, const HttpRequest& req, Respond respond) {
     }
     if (path == "/v1/crabs" && get)
         return respond(json_response(200, crabs_json(ctx.hub).dump(), v));
+    if (path == "/v1/alerts" && get)
+        return respond(json_response(200, ctx.alerts->active_json(), v));
+    if (path == "/v1/admin/reload" && req.method() == http::verb::post)
+        return respond(reload_response(ctx, v));
     if (path == "/metrics" && get) {
         std::size_t online = 0;
         auto crabs = ctx.hub.crabs();
@@ -282,12 +296,13 @@ void handle_http(ServerContext& ctx, const HttpRequest& req, Respond respond) {
         auto text = ctx.metrics.render({{"octopus_hub_seq", static_cast<double>(ctx.hub.hub_seq())},
                                         {"octopus_crabs_known", static_cast<double>(crabs.size())},
                                         {"octopus_crabs_online", static_cast<double>(online)}});
+        text += ctx.alerts->render_metrics();
         auto res = json_response(200, std::move(text), v);
         res.set(http::field::content_type, "text/plain; version=0.0.4");
         return respond(std::move(res));
     }
-    bool known =
-        path == "/healthz" || path == "/v1/crabs" || path == "/metrics" || path == "/v1/collect";
+    bool known = path == "/healthz" || path == "/v1/crabs" || path == "/metrics" ||
+                 path == "/v1/collect" || path == "/v1/alerts" || path == "/v1/admin/reload";
     respond(reject(ctx,
                    known ? Error{ErrorCode::method_not_allowed, "method not allowed here"}
                          : Error{ErrorCode::not_found, "no such route: " + std::string(path)},

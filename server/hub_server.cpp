@@ -8,6 +8,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fstream>
+#include <functional>
 
 #include "core/file_lock.hpp"
 #include "core/poll_scheduler.hpp"
@@ -91,7 +92,16 @@ int run_hub(const Config& config) {
     });
     core::Hub hub(hub_options(config), executor, writer, metrics, clock);
     hub_ptr = &hub;
-    ServerContext ctx{config, hub, metrics, protocol::Decoder(config.limits), {}, false, {}};
+    AlertService alerts(ioc, executor, writer, clock, config.data_dir, config.alerts_file);
+    ServerContext ctx{config,  hub, metrics, protocol::Decoder(config.limits),
+                      &alerts, {},  false,   {}};
+    try {
+        alerts.load();
+    } catch (const std::exception& e) {
+        spdlog::critical("alert rules: {}", e.what());
+        return 2;
+    }
+    hub.set_observer(&alerts.observer());
     try {
         hub.recover(ctx.decoder);
     } catch (const std::exception& e) {
@@ -135,6 +145,17 @@ int run_hub(const Config& config) {
         hub.mark_silent(crab);
     };
     if (!config.polling.empty()) poller.start();
+    alerts.start();
+    asio::signal_set hangup(ioc, SIGHUP);
+    std::function<void()> on_hangup = [&] {
+        hangup.async_wait([&](boost::system::error_code ec, int) {
+            if (ec) return;
+            spdlog::info("SIGHUP: reloading alert rules");
+            alerts.reload();
+            on_hangup();
+        });
+    };
+    on_hangup();
 
     asio::steady_timer drain(ioc);
     ctx.on_drained = [&drain] { drain.cancel(); };
@@ -143,6 +164,8 @@ int run_hub(const Config& config) {
         if (ec) return;
         spdlog::info("signal {} received", sig);
         poller.stop();
+        alerts.stop();
+        hangup.cancel();
         begin_shutdown(ctx, *listener, local, drain, ioc);
     });
     ioc.run();

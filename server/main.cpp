@@ -19,7 +19,7 @@ constexpr const char* kUsage =
     "usage:\n"
     "  octopus serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--fsync "
     "always|interval|never]\n"
-    "                [--no-local-crab]\n"
+    "                [--no-local-crab] [--alerts RULES_FILE]\n"
     "  octopus rebuild-state --data DIR\n"
     "  octopus records --data DIR NAME [--since UNIX_SECONDS] [--until UNIX_SECONDS]\n";
 
@@ -30,7 +30,7 @@ int usage(const std::string& problem) {
 
 struct Args {
     std::vector<std::string> positional;
-    std::optional<std::string> config, listen, data, fsync, since, until;
+    std::optional<std::string> config, listen, data, fsync, since, until, alerts;
     bool no_local_crab = false;
 };
 
@@ -52,6 +52,8 @@ std::string parse(int argc, char** argv, Args& a) {
             ok = value(a.data);
         else if (arg == "--fsync")
             ok = value(a.fsync);
+        else if (arg == "--alerts")
+            ok = value(a.alerts);
         else if (arg == "--since")
             ok = value(a.since);
         else if (arg == "--until")
@@ -77,6 +79,7 @@ int serve(const Args& a) {
             return usage("--fsync must be always, interval or never");
         }
         if (a.no_local_crab) config.local_crab = false;
+        if (a.alerts) config.alerts_file = *a.alerts;
     } catch (const std::exception& e) {
         std::cerr << "octopus: " << e.what() << "\n";
         return 2;

@@ -11,6 +11,7 @@
 #include "core/hub.hpp"
 #include "core/metrics.hpp"
 #include "protocol/decoder.hpp"
+#include "server/alert_service.hpp"
 #include "server/config.hpp"
 
 namespace octopus::server {
@@ -27,6 +28,7 @@ struct ServerContext {
     core::Hub& hub;
     core::Metrics& metrics;
     protocol::Decoder decoder;
+    AlertService* alerts = nullptr;  // alert rules, hooks and alert subscriptions
     std::unordered_map<const Closable*, std::weak_ptr<Closable>> sessions;
     bool stopping = false;
     std::function<void()> on_drained;  // called once stopping and the last session has gone

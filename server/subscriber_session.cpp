@@ -60,7 +60,8 @@ void SubscriberSession::handle(std::string_view frame) {
     if (!msg) return reject(msg.error());
     if (auto* sub = std::get_if<protocol::Subscribe>(&msg.value())) return handle_subscribe(*sub);
     if (auto* un = std::get_if<protocol::Unsubscribe>(&msg.value())) {
-        auto r = ctx_.hub.unsubscribe(*this, un->id);
+        bool alerts = ctx_.alerts && ctx_.alerts->unsubscribe(*this, un->id);
+        auto r = alerts ? protocol::Result<bool>(true) : ctx_.hub.unsubscribe(*this, un->id);
         if (!r) return reject(r.error());
         subs_.erase(un->id);
         return send_text(protocol::encode_unsubscribed(un->id));
@@ -84,6 +85,7 @@ void SubscriberSession::handle_subscribe(const protocol::Subscribe& spec) {
     sub->overflow = spec.overflow;
     sub->durable = !spec.durable.empty();
     subs_[spec.id] = sub;
+    if (spec.alerts && ctx_.alerts) return ctx_.alerts->subscribe(*this, spec);
     auto r = ctx_.hub.subscribe(*this, spec);  // replays into deliver() before returning
     if (!r) {
         subs_.erase(spec.id);
@@ -275,6 +277,7 @@ void SubscriberSession::finish() {
     finished_ = true;
     ctx_.untrack(this);
     ctx_.hub.remove_subscriber(*this);
+    if (ctx_.alerts) ctx_.alerts->remove_subscriber(*this);
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
 }

@@ -1,0 +1,232 @@
+#include "server/alert_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/glob.hpp"
+#include "protocol/json_text.hpp"
+
+namespace octopus::server {
+
+namespace {
+
+// Alert events kept in memory for {"alert_seq":N} replays; older ones are in the audit files.
+constexpr std::size_t kRecentAlerts = 10000;
+constexpr std::chrono::seconds kTick{1};
+
+bool wants(const std::vector<std::string>& globs, const std::string& crab) {
+    for (const auto& g : globs) {
+        if (core::glob_match(g, crab)) return true;
+    }
+    return false;
+}
+
+bool has_hook(const core::AlertTransition& t, const char* hook) {
+    return std::find(t.hooks.begin(), t.hooks.end(), hook) != t.hooks.end();
+}
+
+void log_line(const core::AlertTransition& t) {
+    auto level = t.to == protocol::AlertState::resolved ? spdlog::level::info
+                 : t.severity == "critical"             ? spdlog::level::err
+                 : t.severity == "warning"              ? spdlog::level::warn
+                                                        : spdlog::level::info;
+    spdlog::log(level, "alert {} {} on crab \"{}\" (#{}, {}): {}; values {}", t.rule,
+                protocol::to_string(t.to), t.crab, t.alert_seq, t.severity, t.reason,
+                t.values_json);
+}
+
+std::string attempt_line(const DeliveryAttempt& a) {
+    std::string out = "{\"hook\":";
+    protocol::append_json_string(out, a.hook);
+    out += ",\"kind\":";
+    protocol::append_json_string(out, a.kind);
+    out += ",\"alert_seq\":" + std::to_string(a.alert_seq) +
+           ",\"attempt\":" + std::to_string(a.attempt) + ",\"ok\":" + (a.ok ? "true" : "false") +
+           ",\"final\":" + (a.final ? "true" : "false") +
+           ",\"status\":" + std::to_string(a.status) + ",\"detail\":";
+    protocol::append_json_string(out, a.detail);
+    out += ",\"at\":";
+    protocol::append_seconds_us(out, a.at_us);
+    out += ",\"duration_ms\":" + std::to_string(a.duration_ms) + "}";
+    return out;
+}
+
+}  // namespace
+
+AlertService::AlertService(boost::asio::io_context& io, core::Executor& executor,
+                           core::DiskWriter& writer, const core::Clock& clock,
+                           const std::filesystem::path& data_dir,
+                           std::optional<std::filesystem::path> rules_file)
+    : rules_file_(std::move(rules_file)),
+      engine_(clock, [this](const core::AlertTransition& t) { on_transition(t); }),
+      log_(data_dir / "_alerts", writer, executor),
+      hooks_(io, [this](const DeliveryAttempt& a) { on_attempt(a); }),
+      tick_(io) {}
+
+void AlertService::load() {
+    if (rules_file_) apply(load_alert_config(*rules_file_));
+    auto loaded = log_.load();
+    for (auto& [event, line] : loaded.events) {
+        engine_.restore(event);
+        if (event.notifies() && has_hook(event, "ws")) {
+            recent_.push_back(
+                {event.alert_seq, event.crab, std::make_shared<const std::string>(line)});
+            if (recent_.size() > kRecentAlerts) recent_.pop_front();
+        }
+    }
+    spdlog::info(
+        "alerts: {} rules, {} hooks; {} transitions recorded ({} bad lines, {} torn bytes cut), "
+        "{} pending or firing",
+        engine_.rules().size(), hook_count_, loaded.events.size(), loaded.bad_lines,
+        loaded.torn_bytes, engine_.active().size());
+}
+
+void AlertService::apply(AlertConfig config) {
+    hook_count_ = config.hooks.size();
+    hooks_.configure(std::move(config.hooks));
+    engine_.set_rules(std::move(config.rules));
+}
+
+void AlertService::start() {
+    schedule_tick();
+}
+
+void AlertService::schedule_tick() {
+    tick_.expires_after(kTick);
+    tick_.async_wait([this](boost::system::error_code ec) {
+        if (ec || stopped_) return;
+        engine_.tick();
+        schedule_tick();
+    });
+}
+
+void AlertService::stop() {
+    stopped_ = true;
+    tick_.cancel();
+    hooks_.stop();
+}
+
+std::optional<std::string> AlertService::reload() {
+    if (!rules_file_) {
+        ++reload_failures_;
+        return "no alert rules file is configured ([alerts] rules in octopus.toml, or --alerts)";
+    }
+    try {
+        apply(load_alert_config(*rules_file_));
+    } catch (const std::exception& e) {
+        ++reload_failures_;
+        spdlog::error("alert rules not reloaded, the {} rules in force stay: {}",
+                      engine_.rules().size(), e.what());
+        return std::string(e.what());
+    }
+    ++reloads_;
+    spdlog::info("alert rules reloaded from {}: {} rules, {} hooks", rules_file_->string(),
+                 engine_.rules().size(), hook_count_);
+    return std::nullopt;
+}
+
+void AlertService::on_transition(const core::AlertTransition& t) {
+    ++transitions_[static_cast<std::size_t>(t.to)];
+    auto json = std::make_shared<const std::string>(protocol::encode_alert_event(t));
+    if (!t.notifies()) return log_.record(t, *json, [] {});
+    log_.record(t, *json, [this, t, json] { notify(t, json); });
+}
+
+void AlertService::notify(const core::AlertTransition& t,
+                          const std::shared_ptr<const std::string>& json) {
+    for (const auto& hook : t.hooks) {
+        if (hook == "log") {
+            log_line(t);
+        } else if (hook == "ws") {
+            recent_.push_back({t.alert_seq, t.crab, json});
+            if (recent_.size() > kRecentAlerts) recent_.pop_front();
+            publish(recent_.back());
+        } else if (!hooks_.enqueue(hook, t.alert_seq, json)) {
+            spdlog::warn("alert #{}: hook \"{}\" is not configured any more", t.alert_seq, hook);
+        }
+    }
+}
+
+void AlertService::publish(const Recent& r) {
+    for (auto& [sink, ids] : subs_) {
+        for (const auto& [id, globs] : ids) {
+            if (wants(globs, r.crab))
+                sink->deliver_event(
+                    std::make_shared<const std::string>(protocol::alert_frame(id, *r.json)));
+        }
+    }
+}
+
+void AlertService::on_attempt(const DeliveryAttempt& a) {
+    auto& s = hook_stats_[a.hook];
+    ++(a.ok ? s.ok : s.failed);
+    if (!a.ok && a.final) ++s.gave_up;
+    log_.record_delivery(attempt_line(a), a.ok);
+    if (!a.ok)
+        spdlog::warn("alert #{}: hook \"{}\" attempt {} failed{}: {}", a.alert_seq, a.hook,
+                     a.attempt, a.final ? " (giving up)" : "", a.detail);
+}
+
+void AlertService::subscribe(core::SubscriberSink& sink, const protocol::Subscribe& spec) {
+    sink.deliver_event(std::make_shared<const std::string>(
+        protocol::encode_alerts_subscribed(spec.id, engine_.last_alert_seq())));
+    if (spec.from.kind == protocol::From::Kind::alert_seq) {
+        for (const auto& r : recent_) {
+            if (r.alert_seq > spec.from.alert_seq && wants(spec.crabs, r.crab))
+                sink.deliver_event(
+                    std::make_shared<const std::string>(protocol::alert_frame(spec.id, *r.json)));
+        }
+    }
+    subs_[&sink][spec.id] = spec.crabs;
+}
+
+bool AlertService::unsubscribe(core::SubscriberSink& sink, const std::string& id) {
+    auto it = subs_.find(&sink);
+    if (it == subs_.end() || !it->second.erase(id)) return false;
+    if (it->second.empty()) subs_.erase(it);
+    return true;
+}
+
+void AlertService::remove_subscriber(core::SubscriberSink& sink) {
+    subs_.erase(&sink);
+}
+
+std::string AlertService::active_json() const {
+    std::string out = "[";
+    for (const auto& t : engine_.active()) {
+        if (out.size() > 1) out += ',';
+        out += protocol::encode_alert_event(t);
+    }
+    return out + "]";
+}
+
+std::string AlertService::render_metrics() const {
+    std::string out =
+        "# HELP octopus_alert_transitions_total Alert state changes, by the state entered.\n"
+        "# TYPE octopus_alert_transitions_total counter\n";
+    for (auto s : {protocol::AlertState::inactive, protocol::AlertState::pending,
+                   protocol::AlertState::firing, protocol::AlertState::resolved}) {
+        out += "octopus_alert_transitions_total{state=\"" + std::string(protocol::to_string(s)) +
+               "\"} " + std::to_string(transitions_[static_cast<std::size_t>(s)]) + "\n";
+    }
+    out +=
+        "# HELP octopus_alert_hook_attempts_total Hook delivery attempts, by hook and outcome "
+        "(gave_up: final failures, drops included).\n"
+        "# TYPE octopus_alert_hook_attempts_total counter\n";
+    for (const auto& [hook, s] : hook_stats_) {
+        for (auto [outcome, n] :
+             {std::pair{"ok", s.ok}, {"failed", s.failed}, {"gave_up", s.gave_up}})
+            out += "octopus_alert_hook_attempts_total{hook=\"" + hook + "\",outcome=\"" + outcome +
+                   "\"} " + std::to_string(n) + "\n";
+    }
+    out += "# TYPE octopus_alert_rules gauge\noctopus_alert_rules " +
+           std::to_string(engine_.rules().size()) + "\n";
+    out += "# TYPE octopus_alert_active gauge\noctopus_alert_active " +
+           std::to_string(engine_.active().size()) + "\n";
+    out +=
+        "# TYPE octopus_alert_reloads_total counter\noctopus_alert_reloads_total{result=\"ok\"} " +
+        std::to_string(reloads_) + "\noctopus_alert_reloads_total{result=\"failed\"} " +
+        std::to_string(reload_failures_) + "\n";
+    return out;
+}
+
+}  // namespace octopus::server

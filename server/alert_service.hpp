@@ -1,0 +1,93 @@
+// Alerts, wired: the rule file (load and hot reload), the engine (core/alert_engine), the
+// audit trail (core/alert_log), the hooks (hook_dispatcher) and alert subscriptions on
+// /v1/subscribe. A transition is recorded first; only once its record is durable are its hooks
+// notified (log, ws, webhooks, exec), so a restart never notifies it again. Hook attempts are
+// recorded as they end. Everything here runs on the network thread; nothing here blocks it:
+// files are written by the disk writer thread, webhooks are asynchronous, exec hooks run on
+// their own threads. A bad rule file at start stops the hub; at reload it is refused with the
+// reason and the rules in force stay.
+#pragma once
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/alert_engine.hpp"
+#include "core/alert_log.hpp"
+#include "core/subscriber_sink.hpp"
+#include "protocol/result.hpp"
+#include "protocol/subscriber_messages.hpp"
+#include "server/alert_config.hpp"
+#include "server/hook_dispatcher.hpp"
+
+namespace octopus::server {
+
+class AlertService {
+  public:
+    AlertService(boost::asio::io_context& io, core::Executor& executor, core::DiskWriter& writer,
+                 const core::Clock& clock, const std::filesystem::path& data_dir,
+                 std::optional<std::filesystem::path> rules_file);
+
+    // Start-up, before the hub recovers: loads the rules (throws on a bad file) and rebuilds
+    // alert state from the audit trail.
+    void load();
+    // After start-up: the once-a-second tick for time-based conditions.
+    void start();
+    void stop();
+    // Re-reads the rule file. nullopt when the new rules are in force, else why not.
+    std::optional<std::string> reload();
+
+    core::HubObserver& observer() { return engine_; }
+
+    // Alert subscriptions ("alerts":true on /v1/subscribe).
+    void subscribe(core::SubscriberSink& sink, const protocol::Subscribe& spec);
+    bool unsubscribe(core::SubscriberSink& sink, const std::string& id);
+    void remove_subscriber(core::SubscriberSink& sink);
+
+    // GET /v1/alerts: every pending or firing alert, as a JSON array of events.
+    std::string active_json() const;
+    // Prometheus text for /metrics.
+    std::string render_metrics() const;
+    std::size_t rule_count() const { return engine_.rules().size(); }
+    std::size_t hook_count() const { return hook_count_; }
+
+  private:
+    struct HookStats {
+        std::uint64_t ok = 0, failed = 0, gave_up = 0;
+    };
+    struct Recent {
+        std::uint64_t alert_seq;
+        std::string crab;
+        std::shared_ptr<const std::string> json;
+    };
+
+    void apply(AlertConfig config);
+    void on_transition(const core::AlertTransition& t);
+    void notify(const core::AlertTransition& t, const std::shared_ptr<const std::string>& json);
+    void publish(const Recent& r);
+    void on_attempt(const DeliveryAttempt& a);
+    void schedule_tick();
+
+    std::optional<std::filesystem::path> rules_file_;
+    core::AlertEngine engine_;
+    core::AlertLog log_;
+    HookDispatcher hooks_;
+    std::size_t hook_count_ = 0;
+    boost::asio::steady_timer tick_;
+    bool stopped_ = false;
+    std::deque<Recent> recent_;  // notified events that went to "ws", newest last (bounded)
+    // Alert subscriptions: sink -> id -> crab globs.
+    std::map<core::SubscriberSink*, std::map<std::string, std::vector<std::string>>> subs_;
+    std::array<std::uint64_t, 4> transitions_{};  // by state entered
+    std::map<std::string, HookStats> hook_stats_;
+    std::uint64_t reloads_ = 0, reload_failures_ = 0;
+};
+
+}  // namespace octopus::server
