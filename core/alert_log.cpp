@@ -19,8 +19,9 @@ AlertLog::AlertLog(fs::path dir, DiskWriter& writer, Executor& executor)
 
 LoadedAlerts AlertLog::load() {
     LoadedAlerts out;
-    fs::create_directories(dir_ / "manifests");
-    for (const auto& file : list_record_files(dir_)) {
+    auto files = list_record_files(dir_);
+    if (!files.empty()) fs::create_directories(dir_ / "manifests");  // where torn tails go
+    for (const auto& file : files) {
         out.torn_bytes += cut_torn_tail(dir_, file);
         scan_lines(file, 0, [&](std::string_view line, std::uint64_t) {
             auto e = protocol::decode_alert_event(line);

@@ -101,7 +101,8 @@ std::vector<json> transitions(const TempDir& dir) {
 
 }  // namespace
 
-TEST_CASE("for = 3 fires on the third snapshot, not before; subscribers get it, with replay") {
+TEST_CASE(
+    "for = 3 fires on the third snapshot and not before, to hooks and subscribers with replay") {
     TempDir dir;
     HttpReceiver rx;
     AlertHub hub(dir, R"([[rule]]
@@ -164,7 +165,7 @@ hooks = ["rx", "ws", "log"]
     CHECK(metrics.find("octopus_alert_transitions_total{state=\"firing\"} 1") != std::string::npos);
 }
 
-TEST_CASE("hysteresis: fires above 90, clears below 80, once") {
+TEST_CASE("hysteresis fires above 90 and clears below 80 once") {
     TempDir dir;
     HttpReceiver rx;
     AlertHub hub(dir, rx_rule(rx, "cpu", "when = \"cpu > 90\"\nclear = \"cpu < 80\"\n"));
@@ -312,7 +313,7 @@ timeout_ms = 5000
     CHECK(got["values"]["disk_free"] == 2.5);
 }
 
-TEST_CASE("bad rule files are refused with line and column; the old rules stay") {
+TEST_CASE("bad rule files are refused with line and column and the old rules stay") {
     TempDir dir;
     HttpReceiver rx;
     std::string good = rx_rule(rx, "hot", "when = \"cpu > 90\"\n");
