@@ -289,7 +289,7 @@ TEST_CASE("a hanging webhook times out without delaying another hook") {
     CHECK(h.reports.seen_at("slow", 0) - start >= 2000ms);
 }
 
-TEST_CASE("a full queue drops the new notification with a final report; the rest keep order") {
+TEST_CASE("a full queue drops the new notification with a final report, the rest keep order") {
     HttpReceiver receiver;
     Harness h;
     auto spec = webhook_to(receiver.port());
@@ -417,7 +417,7 @@ TEST_CASE("stop() kills a running exec child at once and reports nothing more") 
     CHECK(h.reports.wait_final("sleepy", 1, 100ms).empty());
 }
 
-TEST_CASE("configure() reports a removed hook's notifications; a kept hook keeps its queue") {
+TEST_CASE("configure() reports a removed hook's notifications, a kept hook keeps its queue") {
     HttpReceiver doomed_receiver;
     doomed_receiver.hang(true);
     HttpReceiver kept_receiver;

@@ -65,7 +65,7 @@ std::vector<std::uint64_t> hub_seqs(const std::vector<json>& events) {
 
 }  // namespace
 
-TEST_CASE("globs match crabs registered after subscribing; lifecycle events follow them") {
+TEST_CASE("globs match crabs registered after subscribing, lifecycle events follow them") {
     TempDir dir;
     HubProcess hub(dir.path());
     WsClient sub(hub.port(), "/v1/subscribe");
@@ -97,7 +97,7 @@ TEST_CASE("globs match crabs registered after subscribing; lifecycle events foll
     CHECK(offline["crab"] == "host-1");
 }
 
-TEST_CASE("from buffer replays the ring, then goes live; keys project values") {
+TEST_CASE("from buffer replays the ring, then goes live, keys project values") {
     TempDir dir;
     HubProcess hub(dir.path());
     WsClient crab(hub.port());
@@ -228,7 +228,7 @@ TEST_CASE("a durable consumer resumes right after its last ack, even after kill 
     CHECK(mai.recv_type("error")["code"] == "bad_message");
 }
 
-TEST_CASE("a 3-member queue group gets each event exactly once; survivors take over") {
+TEST_CASE("a 3-member queue group gets each event exactly once, survivors take over") {
     TempDir dir;
     HubProcess hub(dir.path());
     std::vector<std::unique_ptr<WsClient>> members;
@@ -261,7 +261,7 @@ TEST_CASE("a 3-member queue group gets each event exactly once; survivors take o
 }
 
 TEST_CASE(
-    "a subscriber that never reads gets a gap (drop) or is closed (disconnect); ingest is "
+    "a subscriber that never reads gets a gap (drop) or is closed (disconnect), ingest is "
     "unaffected") {
     TempDir dir;
     HubProcess hub = HubProcess::configured(

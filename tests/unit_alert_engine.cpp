@@ -157,7 +157,7 @@ TEST_CASE("rate over a window uses the receive times") {
     CHECK(b.states() == V{"pending", "firing", "resolved"});
 }
 
-TEST_CASE("restore rebuilds firing state; reload keeps state of kept rules only") {
+TEST_CASE("restore rebuilds firing state, reload keeps state of kept rules only") {
     Bench b;
     b.engine.set_rules({rule("hot", "cpu > 90"), rule("cold", "cpu < 1")});
     AlertTransition t;

@@ -50,7 +50,7 @@ void check_evals(const AlertValues& values,
 
 }  // namespace
 
-TEST_CASE("alerts: and binds tighter than or; not binds tighter than and") {
+TEST_CASE("alerts: and binds tighter than or, not binds tighter than and") {
     const char* text = "a > 1 or b > 1 and c > 1";
     CHECK(eval_with(text, {{"a", 2.0}, {"b", 0.0}, {"c", 0.0}}));  // (a or b) and c would be false
     CHECK_FALSE(eval_with(text, {{"a", 0.0}, {"b", 2.0}, {"c", 0.0}}));
@@ -134,7 +134,7 @@ TEST_CASE("alerts: absent is true without values or without the key") {
     CHECK(parse_ok("absent(cpu)").eval(none));
 }
 
-TEST_CASE("alerts: silent counts from the last snapshot; never seen is silent") {
+TEST_CASE("alerts: silent counts from the last snapshot, never seen is silent") {
     auto c = parse_ok("silent 30s");
     EvalContext ctx;
     ctx.now_us = 1'000'000'000;
@@ -166,7 +166,7 @@ TEST_CASE("alerts: offline is not online") {
     CHECK_FALSE(parse_ok("offline and cpu > 90").eval(ctx));
 }
 
-TEST_CASE("alerts: rate asks ctx.rate with the key and window; no answer is false") {
+TEST_CASE("alerts: rate asks ctx.rate with the key and window, no answer is false") {
     auto c = parse_ok("rate(net_rx_bps, 5m) > 1e6 or rate(\"disk io\", 500ms) <= -1");
     std::vector<std::pair<std::string, std::chrono::milliseconds>> asked;
     std::optional<double> net = 2e6;
@@ -224,7 +224,7 @@ TEST_CASE("alerts: introspection lists keys, rate terms, windows and time depend
     CHECK(c.eval(ctx));
 }
 
-TEST_CASE("alerts: quoted keys hold any characters; keywords must be quoted to be keys") {
+TEST_CASE("alerts: quoted keys hold any characters, keywords must be quoted to be keys") {
     AlertValues v{
         {"disk /var", 91.0}, {"rate", 3.0}, {"a\"b\\c", 1.0}, {"cpu.total-1", 5.0}, {"_x9", 1.0}};
     CHECK(eval_with("\"disk /var\" > 90", v));
@@ -308,7 +308,7 @@ TEST_CASE("alerts: parse errors name the column, what was expected and what was 
     }
 }
 
-TEST_CASE("alerts: nesting is bounded; the error is a value, not a crash") {
+TEST_CASE("alerts: nesting is bounded, the error is a value, not a crash") {
     std::string ok =
         std::string(kMaxConditionDepth, '(') + "a > 1" + std::string(kMaxConditionDepth, ')');
     CHECK(eval_with(ok, {{"a", 2.0}}));

@@ -79,7 +79,7 @@ TEST_CASE("bell: --keys fixes the columns and their order") {
                             });
 }
 
-TEST_CASE("bell: a newer snapshot replaces the row; ages follow the latest received_at") {
+TEST_CASE("bell: a newer snapshot replaces the row, ages follow the latest received_at") {
     BellTable t;
     t.apply(update("a", 1, 10.0, R"({"cpu":1})"));
     t.apply(update("a", 2, 20.0, R"({"cpu":100.25})"));

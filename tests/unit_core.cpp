@@ -173,7 +173,7 @@ TEST_CASE("the hub in-process: register, ingest, durable ack, buffer, duplicates
     CHECK(t.hub.get_buffer("nobody").error().code == protocol::ErrorCode::unknown_crab);
 }
 
-TEST_CASE("collect_once and collect_all reach in-process crabs; offline and timeouts are errors") {
+TEST_CASE("collect_once and collect_all reach in-process crabs, offline and timeouts are errors") {
     InProcessHub t;
     auto a = std::make_shared<EchoCrab>();
     a->hub = &t.hub;

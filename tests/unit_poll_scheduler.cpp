@@ -307,7 +307,7 @@ TEST_CASE("min_delay holds across a mix of rules, slow answers and reconnects") 
         CHECK(times[i] - times[i - 1] >= milliseconds(70));
 }
 
-TEST_CASE("at most one request per crab is open; the next waits for the answer") {
+TEST_CASE("at most one request per crab is open, the next waits for the answer") {
     TestHub t;
     auto a = add_crab(t, "a", TestCrab::Mode::hold);
     auto s = t.scheduler({rule("a", 50, 0, 10000)});
@@ -368,7 +368,7 @@ TEST_CASE("heartbeat_misses in a row report the crab silent once, until it answe
     CHECK(s.slot("chatty")->misses == 0);
 }
 
-TEST_CASE("heartbeat_misses = 0 never reports; an offline crab is not polled") {
+TEST_CASE("heartbeat_misses = 0 never reports, an offline crab is not polled") {
     TestHub t;
     auto mute = add_crab(t, "mute", TestCrab::Mode::mute);
     auto s = t.scheduler({rule("*", 50, 0, 60)});
@@ -402,7 +402,7 @@ TEST_CASE("a request left open by a crab that goes offline is not a heartbeat mi
     CHECK_FALSE(reported);
 }
 
-TEST_CASE("stop() and destruction end polling; late timers and answers are harmless") {
+TEST_CASE("stop() and destruction end polling, late timers and answers are harmless") {
     TestHub t;
     auto a = add_crab(t, "a", TestCrab::Mode::hold);
     {
