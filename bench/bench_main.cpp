@@ -54,7 +54,7 @@ Scenario pick(const std::string& name, Args& args) {
 constexpr const char* kUsage =
     "usage: octopus-bench SCENARIO [flags] [--json]\n"
     "  ingest  --crabs C --window W --seconds S [--fsync always|interval|never] [--hub-bin PATH]\n"
-    "          [--idle-subscribers N]\n"
+    "          [--idle-subscribers N] [--alert-rules N]\n"
     "  fanout  --crabs C --subscribers S --rate R --seconds T [--fsync always|interval|never]\n"
     "          [--hub-bin PATH]\n"
     "  connections  --crabs N [--subscribers S (N/10)] [--hub-bin PATH]\n"

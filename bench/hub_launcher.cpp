@@ -34,17 +34,22 @@ HubLauncher::HubLauncher(const std::string& hub_bin, const std::string& data_dir
 
 HubRun run_against_hub(const std::string& hub_bin, const std::string& fsync,
                        const std::string& config_toml,
-                       const std::function<std::string(std::uint16_t port)>& load) {
+                       const std::function<std::string(std::uint16_t port)>& load,
+                       const std::string& alerts_toml) {
     HubRun run;
     try {
         RunDir dir;
         std::vector<std::string> extra;
-        if (!config_toml.empty()) {
-            std::string config = dir.file("hub.toml");
-            std::ofstream out(config);
-            if (!(out << config_toml).flush()) throw std::runtime_error("cannot write the config");
-            extra = {"--config", config};
-        }
+        auto pass_file = [&](const char* flag, const char* name, const std::string& text) {
+            if (text.empty()) return;
+            std::string path = dir.file(name);
+            std::ofstream out(path);
+            if (!(out << text).flush())
+                throw std::runtime_error(std::string("cannot write ") + name);
+            extra.insert(extra.end(), {flag, path});
+        };
+        pass_file("--config", "hub.toml", config_toml);
+        pass_file("--alerts", "alerts.toml", alerts_toml);
         HubLauncher hub(hub_bin, dir.data(), fsync, extra);
         HubUsage before = hub.usage();
         run.error = load(hub.port());

@@ -45,11 +45,12 @@ struct HubRun {
 };
 
 // Starts the hub on a fresh RunDir (removed afterwards) under `fsync` and, when `config_toml` is
-// not empty, with that text as its --config; runs load(port), which returns its error or "";
-// then stops the hub. Never throws.
+// not empty, with that text as its --config (and `alerts_toml` as its --alerts file); runs
+// load(port), which returns its error or ""; then stops the hub. Never throws.
 HubRun run_against_hub(const std::string& hub_bin, const std::string& fsync,
                        const std::string& config_toml,
-                       const std::function<std::string(std::uint16_t port)>& load);
+                       const std::function<std::string(std::uint16_t port)>& load,
+                       const std::string& alerts_toml = "");
 
 // Machine facts for the report.
 unsigned machine_nproc();

@@ -144,20 +144,35 @@ IngestResult ingest_result_for(const IngestOptions& options) {
     return r;
 }
 
+// N rules over every crab, each evaluated on every snapshot and none ever firing: a threshold
+// on the payload's cpu, and a rate over memory that keeps a 60 s history per crab.
+std::string quiet_alert_rules(int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) {
+        out += "[[rule]]\nname = \"quiet-" + std::to_string(i) + "\"\nwhen = \"cpu > " +
+               std::to_string(1000 + i) + " or rate(memory, 60s) > 1e9\"\nhooks = [\"log\"]\n";
+    }
+    return out;
+}
+
 IngestResult run_ingest(const IngestOptions& options) {
     IngestResult r = ingest_result_for(options);
-    HubRun hub = run_against_hub(options.hub_bin, options.fsync, "", [&](std::uint16_t port) {
-        Run run(options);
-        run.latency.reserve(1 << 20);
-        run.start(port);
-        run.io.run();
-        r.sent = run.sent;
-        r.acked = run.acked_total;
-        r.elapsed_s = std::chrono::duration<double>(run.last_ack - run.started).count();
-        r.acked_per_s = r.elapsed_s > 0 ? static_cast<double>(r.acked) / r.elapsed_s : 0;
-        run.latency.report_into(r);
-        return run.error;
-    });
+    r.alert_rules = options.alert_rules;
+    HubRun hub = run_against_hub(
+        options.hub_bin, options.fsync, "",
+        [&](std::uint16_t port) {
+            Run run(options);
+            run.latency.reserve(1 << 20);
+            run.start(port);
+            run.io.run();
+            r.sent = run.sent;
+            r.acked = run.acked_total;
+            r.elapsed_s = std::chrono::duration<double>(run.last_ack - run.started).count();
+            r.acked_per_s = r.elapsed_s > 0 ? static_cast<double>(r.acked) / r.elapsed_s : 0;
+            run.latency.report_into(r);
+            return run.error;
+        },
+        quiet_alert_rules(options.alert_rules));
     r.hub_cpu_s = hub.cpu_s;
     r.hub_peak_rss_kib = hub.peak_rss_kib;
     r.error = hub.error;
@@ -206,16 +221,21 @@ Report ingest_report(const IngestResult& r, const std::string& target,
     std::string table = buf;
     if (r.idle_subscribers > 0)
         table += "  idle subscribers " + std::to_string(r.idle_subscribers) + " (never read)\n";
+    if (r.alert_rules > 0)
+        table +=
+            "  alert rules      " + std::to_string(r.alert_rules) + " (every crab, never firing)\n";
     return finish_report(std::move(j), std::move(table), r.sent == r.acked, r.error);
 }
 
 Report ingest_scenario(Args& args) {
     IngestOptions o = ingest_load_options(args);
     o.idle_subscribers = static_cast<int>(args.integer("idle-subscribers", 0, 0, 10000));
+    o.alert_rules = static_cast<int>(args.integer("alert-rules", 0, 0, 1000));
     o.hub_bin = hub_binary(args);
     args.done();
     IngestResult r = run_ingest(o);
-    return ingest_report(r, "octopus", {{"idle_subscribers", r.idle_subscribers}});
+    return ingest_report(
+        r, "octopus", {{"idle_subscribers", r.idle_subscribers}, {"alert_rules", r.alert_rules}});
 }
 
 }  // namespace octopus::bench

@@ -21,6 +21,7 @@ struct IngestOptions {
     double seconds = 5;
     std::string fsync = "always";
     int idle_subscribers = 0;  // Octopus only: subscribers that never read
+    int alert_rules = 0;       // Octopus only: alert rules over every crab that never fire
     std::string hub_bin;       // path to `octopus`
 };
 
@@ -30,6 +31,7 @@ struct IngestResult {
     double seconds = 0;
     std::string fsync;
     int idle_subscribers = 0;
+    int alert_rules = 0;
     std::uint64_t sent = 0;
     std::uint64_t acked = 0;
     double elapsed_s = 0;  // first send -> last ack (or end of the drain bound)

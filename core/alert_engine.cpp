@@ -26,24 +26,61 @@ AlertEngine::AlertEngine(const Clock& clock, Emit emit) : clock_(clock), emit_(s
 
 void AlertEngine::set_rules(std::vector<AlertRule> rules) {
     rules_ = std::move(rules);
-    std::set<std::string> names;
-    for (const auto& r : rules_) names.insert(r.name);
-    std::erase_if(tracks_, [&](const auto& kv) { return !names.count(kv.first.first); });
+    rule_ticks_.clear();
+    for (const auto& r : rules_) rule_ticks_.push_back(ticks(r));
+    for (auto& [name, c] : crabs_) bind(c);
+}
+
+// Re-derives the crab's tracks, keys and rate histories from rules_. Tracks and histories of
+// rules and terms still present carry over (a reload keeps state); the rest are dropped.
+void AlertEngine::bind(Crab& c) {
+    std::vector<Track> tracks;
+    std::set<std::string> keys;
+    std::vector<RateHistory> rates;
+    for (std::size_t i = 0; i < rules_.size(); ++i) {
+        const AlertRule& r = rules_[i];
+        if (!glob_match(r.crabs, c.name)) continue;
+        auto old = std::find_if(c.tracks.begin(), c.tracks.end(),
+                                [&](const Track& t) { return t.last.rule == r.name; });
+        tracks.push_back(old != c.tracks.end() ? std::move(*old) : Track{});
+        tracks.back().rule = i;
+        tracks.back().last.rule = r.name;
+        for (const auto* cond : {&r.when, r.clear ? &*r.clear : nullptr}) {
+            if (!cond) continue;
+            keys.insert(cond->keys().begin(), cond->keys().end());
+            for (const auto& term : cond->rate_terms()) {
+                auto window = std::chrono::microseconds(term.window).count();
+                auto same = [&](const RateHistory& h) {
+                    return h.key == term.key && h.window_us == window;
+                };
+                if (std::any_of(rates.begin(), rates.end(), same)) continue;
+                auto kept = std::find_if(c.rates.begin(), c.rates.end(), same);
+                rates.push_back(kept != c.rates.end() ? std::move(*kept)
+                                                      : RateHistory{term.key, window, {}});
+            }
+        }
+    }
+    c.tracks = std::move(tracks);
+    c.keys.assign(keys.begin(), keys.end());
+    c.rates = std::move(rates);
 }
 
 void AlertEngine::restore(const AlertTransition& t) {
     alert_seq_ = std::max(alert_seq_, t.alert_seq);
-    bool known_rule = std::any_of(rules_.begin(), rules_.end(),
-                                  [&](const AlertRule& r) { return r.name == t.rule; });
-    if (!known_rule) return;
-    crab(t.crab);
-    Track& track = tracks_[{t.rule, t.crab}];
-    track = Track{t.to, 0, t.pending_since_us, t.firing_since_us, t};
+    Crab& c = crab(t.crab);
+    for (auto& track : c.tracks) {
+        if (rules_[track.rule].name != t.rule) continue;
+        track = Track{track.rule, t.to, 0, t.pending_since_us, t.firing_since_us, t};
+    }
 }
 
 AlertEngine::Crab& AlertEngine::crab(const std::string& name) {
     auto [it, added] = crabs_.try_emplace(name);
-    if (added) it->second.first_seen_us = clock_.now_us();
+    if (added) {
+        it->second.name = name;
+        it->second.first_seen_us = clock_.now_us();
+        bind(it->second);
+    }
     return it->second;
 }
 
@@ -58,74 +95,56 @@ void AlertEngine::accepted(const std::string& name, const StoredSnapshot& stored
     if (rules_.empty()) return;
     Crab& c = crab(name);
     c.last_us = stored.received_at_us;
-    bool watched = std::any_of(rules_.begin(), rules_.end(),
-                               [&](const AlertRule& r) { return glob_match(r.crabs, name); });
-    if (!watched) return;
-    auto keys = wanted_keys(name);
-    c.values = parse_alert_values(snap.values_json, &keys);
+    if (c.tracks.empty()) return;
+    c.values = parse_alert_values(snap.values_json, &c.keys);
     c.values_json = snap.values_json;
-    record_rates(name, c, stored.received_at_us);
+    record_rates(c, stored.received_at_us);
     c.hub_seq = stored.hub_seq;
-    evaluate(name, c, Cause::snapshot);
+    evaluate(c, Cause::snapshot);
     c.hub_seq = 0;
 }
 
 void AlertEngine::online(const std::string& name) {
     Crab& c = crab(name);
     c.online = true;
-    evaluate(name, c, Cause::time);
+    evaluate(c, Cause::time);
 }
 
 void AlertEngine::offline(const std::string& name) {
     Crab& c = crab(name);
     c.online = false;
     c.offline_from_us = clock_.now_us();
-    evaluate(name, c, Cause::time);
+    evaluate(c, Cause::time);
 }
 
 void AlertEngine::tick() {
-    if (rules_.empty()) return;
-    for (auto& [name, c] : crabs_) evaluate(name, c, Cause::time);
+    for (auto& [name, c] : crabs_) evaluate(c, Cause::time);
 }
 
 std::vector<AlertTransition> AlertEngine::active() const {
     std::vector<AlertTransition> out;
-    for (const auto& [key, t] : tracks_) {
-        if (t.state == AlertState::pending || t.state == AlertState::firing) out.push_back(t.last);
+    for (const auto& [name, c] : crabs_) {
+        for (const auto& t : c.tracks) {
+            if (t.state == AlertState::pending || t.state == AlertState::firing)
+                out.push_back(t.last);
+        }
     }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.alert_seq < b.alert_seq; });
     return out;
 }
 
-std::vector<std::string> AlertEngine::wanted_keys(const std::string& name) const {
-    std::set<std::string> keys;
-    for (const auto& r : rules_) {
-        if (!glob_match(r.crabs, name)) continue;
-        keys.insert(r.when.keys().begin(), r.when.keys().end());
-        if (r.clear) keys.insert(r.clear->keys().begin(), r.clear->keys().end());
-    }
-    return {keys.begin(), keys.end()};
-}
-
-void AlertEngine::record_rates(const std::string& name, Crab& c, std::int64_t now) {
-    std::set<std::pair<std::string, std::int64_t>> terms;
-    for (const auto& r : rules_) {
-        if (!glob_match(r.crabs, name)) continue;
-        for (const auto* cond : {&r.when, r.clear ? &*r.clear : nullptr}) {
-            if (!cond) continue;
-            for (const auto& term : cond->rate_terms())
-                terms.emplace(term.key, std::chrono::microseconds(term.window).count());
-        }
-    }
-    for (const auto& term : terms) {
-        auto& points = c.history[term];
-        auto it = c.values.find(term.first);
+void AlertEngine::record_rates(Crab& c, std::int64_t now) {
+    for (auto& h : c.rates) {
+        auto it = c.values.find(h.key);
         if (it != c.values.end() && std::holds_alternative<double>(it->second))
-            points.emplace_back(now, std::get<double>(it->second));
-        while (!points.empty() && points.front().first < now - term.second) points.pop_front();
+            h.points.emplace_back(now, std::get<double>(it->second));
+        while (!h.points.empty() && h.points.front().first < now - h.window_us)
+            h.points.pop_front();
     }
 }
 
-EvalContext AlertEngine::context(Crab& c, std::int64_t now) const {
+EvalContext AlertEngine::context(const Crab& c, std::int64_t now) const {
     EvalContext ctx;
     ctx.values = &c.values;
     ctx.now_us = now;
@@ -133,45 +152,50 @@ EvalContext AlertEngine::context(Crab& c, std::int64_t now) const {
     ctx.online = c.online || now < c.offline_from_us;
     ctx.rate = [&c](const std::string& key,
                     std::chrono::milliseconds window) -> std::optional<double> {
-        auto it = c.history.find({key, std::chrono::microseconds(window).count()});
-        if (it == c.history.end() || it->second.size() < 2) return std::nullopt;
-        const auto& [t0, v0] = it->second.front();
-        const auto& [t1, v1] = it->second.back();
-        if (t1 <= t0) return std::nullopt;
-        return (v1 - v0) / (static_cast<double>(t1 - t0) / 1e6);
+        auto window_us = std::chrono::microseconds(window).count();
+        for (const auto& h : c.rates) {
+            if (h.key != key || h.window_us != window_us) continue;
+            if (h.points.size() < 2) return std::nullopt;
+            const auto& [t0, v0] = h.points.front();
+            const auto& [t1, v1] = h.points.back();
+            if (t1 <= t0) return std::nullopt;
+            return (v1 - v0) / (static_cast<double>(t1 - t0) / 1e6);
+        }
+        return std::nullopt;
     };
     return ctx;
 }
 
-void AlertEngine::evaluate(const std::string& name, Crab& c, Cause cause) {
-    for (const auto& rule : rules_) {
-        if (cause == Cause::time && !ticks(rule)) continue;
-        if (glob_match(rule.crabs, name)) step(rule, name, c, cause);
+void AlertEngine::evaluate(Crab& c, Cause cause) {
+    if (c.tracks.empty()) return;
+    auto ctx = context(c, clock_.now_us());
+    for (auto& t : c.tracks) {
+        if (cause == Cause::time && !rule_ticks_[t.rule]) continue;
+        step(c, t, ctx, cause);
     }
 }
 
-void AlertEngine::step(const AlertRule& rule, const std::string& name, Crab& c, Cause cause) {
-    Track& t = tracks_[{rule.name, name}];
-    auto ctx = context(c, clock_.now_us());
+void AlertEngine::step(Crab& c, Track& t, const EvalContext& ctx, Cause cause) {
+    const AlertRule& rule = rules_[t.rule];
     if (t.state == AlertState::inactive || t.state == AlertState::resolved) {
         if (!rule.when.eval(ctx)) return;
         t.count = 0;
         t.pending_since_us = ctx.now_us;
         t.firing_since_us = 0;
-        move(rule, name, c, t, AlertState::pending, "condition holds: " + rule.when.text());
+        move(c, t, AlertState::pending, "condition holds: " + rule.when.text());
     }
-    if (t.state == AlertState::pending) return when_pending(rule, name, c, t, ctx, cause);
+    if (t.state == AlertState::pending) return when_pending(c, t, ctx, cause);
     bool clear = rule.clear ? rule.clear->eval(ctx) : !rule.when.eval(ctx);
     if (!clear) return;
-    move(rule, name, c, t, AlertState::resolved,
+    move(c, t, AlertState::resolved,
          rule.clear ? "clear condition holds: " + rule.clear->text()
                     : "condition no longer holds: " + rule.when.text());
 }
 
-void AlertEngine::when_pending(const AlertRule& rule, const std::string& name, Crab& c, Track& t,
-                               const EvalContext& ctx, Cause cause) {
+void AlertEngine::when_pending(Crab& c, Track& t, const EvalContext& ctx, Cause cause) {
+    const AlertRule& rule = rules_[t.rule];
     if (!rule.when.eval(ctx)) {
-        return move(rule, name, c, t, AlertState::inactive,
+        return move(c, t, AlertState::inactive,
                     "condition stopped holding before the rule's `for` was met");
     }
     if (cause == Cause::snapshot) ++t.count;
@@ -182,7 +206,7 @@ void AlertEngine::when_pending(const AlertRule& rule, const std::string& name, C
                              : "condition held for " +
                                    std::to_string(std::max<std::uint32_t>(t.count, 1)) +
                                    " snapshot(s)";
-    move(rule, name, c, t, AlertState::firing, std::move(reason));
+    move(c, t, AlertState::firing, std::move(reason));
 }
 
 bool AlertEngine::held_long_enough(const AlertRule& rule, const Track& t, std::int64_t now) const {
@@ -191,12 +215,12 @@ bool AlertEngine::held_long_enough(const AlertRule& rule, const Track& t, std::i
     return rule.for_count <= 1 || t.count >= rule.for_count;
 }
 
-void AlertEngine::move(const AlertRule& rule, const std::string& name, const Crab& c, Track& t,
-                       AlertState to, std::string reason) {
+void AlertEngine::move(const Crab& c, Track& t, AlertState to, std::string reason) {
+    const AlertRule& rule = rules_[t.rule];
     AlertTransition tr;
     tr.alert_seq = ++alert_seq_;
     tr.rule = rule.name;
-    tr.crab = name;
+    tr.crab = c.name;
     tr.from = t.state;
     tr.to = to;
     tr.at_us = clock_.now_us();
@@ -210,7 +234,7 @@ void AlertEngine::move(const AlertRule& rule, const std::string& name, const Cra
     tr.labels = rule.labels;
     tr.hooks = rule.hooks;
     t.state = to;
-    t.last = tr;
+    t.last = std::move(tr);
     emit_(t.last);
 }
 

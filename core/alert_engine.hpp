@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -53,7 +52,22 @@ class AlertEngine final : public HubObserver {
     void offline(const std::string& crab) override;
 
   private:
+    struct Track {
+        std::size_t rule = 0;  // index into rules_
+        AlertState state = AlertState::inactive;
+        std::uint32_t count = 0;  // consecutive snapshots the condition held while pending
+        std::int64_t pending_since_us = 0;
+        std::int64_t firing_since_us = 0;
+        AlertTransition last;  // the newest transition, for active()
+    };
+    // rate() history of one (key, window): (receive time, value), oldest first.
+    struct RateHistory {
+        std::string key;
+        std::int64_t window_us = 0;
+        std::deque<std::pair<std::int64_t, double>> points;
+    };
     struct Crab {
+        std::string name;
         AlertValues values;
         std::string values_json = "{}";
         std::int64_t last_us = 0;        // newest snapshot's receive time; 0 = none seen
@@ -61,36 +75,29 @@ class AlertEngine final : public HubObserver {
         std::uint64_t hub_seq = 0;       // of the snapshot being evaluated; 0 outside of one
         bool online = false;
         std::int64_t offline_from_us = 0;  // `offline` may hold from here on (start-up grace)
-        // rate() history per (key, window): (receive time, value), oldest first.
-        std::map<std::pair<std::string, std::int64_t>, std::deque<std::pair<std::int64_t, double>>>
-            history;
-    };
-    struct Track {
-        AlertState state = AlertState::inactive;
-        std::uint32_t count = 0;  // consecutive snapshots the condition held while pending
-        std::int64_t pending_since_us = 0;
-        std::int64_t firing_since_us = 0;
-        AlertTransition last;  // the newest transition, for active()
+        // What the rule set means for this crab, worked out once per rule set (bind()), so a
+        // snapshot costs no glob matching and no lookup by name.
+        std::vector<Track> tracks;       // one per rule matching the crab, in rule order
+        std::vector<std::string> keys;   // value keys those rules read
+        std::vector<RateHistory> rates;  // rate terms those rules use
     };
     enum class Cause { snapshot, time };
 
     Crab& crab(const std::string& name);
-    void evaluate(const std::string& crab_name, Crab& c, Cause cause);
-    void step(const AlertRule& rule, const std::string& crab_name, Crab& c, Cause cause);
-    void when_pending(const AlertRule& rule, const std::string& crab_name, Crab& c, Track& t,
-                      const EvalContext& ctx, Cause cause);
+    void bind(Crab& c);
+    void evaluate(Crab& c, Cause cause);
+    void step(Crab& c, Track& t, const EvalContext& ctx, Cause cause);
+    void when_pending(Crab& c, Track& t, const EvalContext& ctx, Cause cause);
     bool held_long_enough(const AlertRule& rule, const Track& t, std::int64_t now) const;
-    void move(const AlertRule& rule, const std::string& crab_name, const Crab& c, Track& t,
-              AlertState to, std::string reason);
-    void record_rates(const std::string& crab_name, Crab& c, std::int64_t now);
-    EvalContext context(Crab& c, std::int64_t now) const;
-    std::vector<std::string> wanted_keys(const std::string& crab_name) const;
+    void move(const Crab& c, Track& t, AlertState to, std::string reason);
+    void record_rates(Crab& c, std::int64_t now);
+    EvalContext context(const Crab& c, std::int64_t now) const;
 
     const Clock& clock_;
     Emit emit_;
     std::vector<AlertRule> rules_;
+    std::vector<bool> rule_ticks_;  // per rule: can time alone change its outcome?
     std::unordered_map<std::string, Crab> crabs_;
-    std::map<std::pair<std::string, std::string>, Track> tracks_;  // (rule, crab)
     std::uint64_t alert_seq_ = 0;
 };
 
