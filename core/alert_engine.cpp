@@ -31,10 +31,25 @@ void AlertEngine::set_rules(std::vector<AlertRule> rules) {
     for (auto& [name, c] : crabs_) bind(c);
 }
 
+// Adds the rate terms of `cond` missing from `rates`, each with its history from `old` if any.
+static void bind_rates(const Condition& cond, std::vector<RateHistory>& old,
+                       std::vector<RateHistory>& rates) {
+    for (const auto& term : cond.rate_terms()) {
+        auto window = std::chrono::microseconds(term.window).count();
+        auto same = [&](const RateHistory& h) {
+            return h.key == term.key && h.window_us == window;
+        };
+        if (std::any_of(rates.begin(), rates.end(), same)) continue;
+        auto kept = std::find_if(old.begin(), old.end(), same);
+        rates.push_back(kept != old.end() ? std::move(*kept) : RateHistory{term.key, window, {}});
+    }
+}
+
 // Re-derives the crab's tracks, keys and rate histories from rules_. Tracks and histories of
 // rules and terms still present carry over (a reload keeps state); the rest are dropped.
 void AlertEngine::bind(Crab& c) {
     std::vector<Track> tracks;
+    std::vector<bool> carried(c.tracks.size());
     std::set<std::string> keys;
     std::vector<RateHistory> rates;
     for (std::size_t i = 0; i < rules_.size(); ++i) {
@@ -42,27 +57,37 @@ void AlertEngine::bind(Crab& c) {
         if (!glob_match(r.crabs, c.name)) continue;
         auto old = std::find_if(c.tracks.begin(), c.tracks.end(),
                                 [&](const Track& t) { return t.last.rule == r.name; });
+        if (old != c.tracks.end()) carried[static_cast<std::size_t>(old - c.tracks.begin())] = true;
         tracks.push_back(old != c.tracks.end() ? std::move(*old) : Track{});
         tracks.back().rule = i;
         tracks.back().last.rule = r.name;
         for (const auto* cond : {&r.when, r.clear ? &*r.clear : nullptr}) {
             if (!cond) continue;
             keys.insert(cond->keys().begin(), cond->keys().end());
-            for (const auto& term : cond->rate_terms()) {
-                auto window = std::chrono::microseconds(term.window).count();
-                auto same = [&](const RateHistory& h) {
-                    return h.key == term.key && h.window_us == window;
-                };
-                if (std::any_of(rates.begin(), rates.end(), same)) continue;
-                auto kept = std::find_if(c.rates.begin(), c.rates.end(), same);
-                rates.push_back(kept != c.rates.end() ? std::move(*kept)
-                                                      : RateHistory{term.key, window, {}});
-            }
+            bind_rates(*cond, c.rates, rates);
         }
+    }
+    for (std::size_t i = 0; i < c.tracks.size(); ++i) {
+        if (!carried[i]) retire(c, c.tracks[i]);
     }
     c.tracks = std::move(tracks);
     c.keys.assign(keys.begin(), keys.end());
     c.rates = std::move(rates);
+}
+
+// A pending or firing alert whose rule is gone (or no longer matches the crab) ends: the
+// records say so, so a restart agrees with the running hub. It is not notified.
+void AlertEngine::retire(const Crab& c, const Track& t) {
+    if (t.state != AlertState::pending && t.state != AlertState::firing) return;
+    AlertTransition tr = t.last;
+    tr.alert_seq = ++alert_seq_;
+    tr.crab = c.name;
+    tr.from = t.state;
+    tr.to = AlertState::inactive;
+    tr.at_us = clock_.now_us();
+    tr.hub_seq = 0;
+    tr.reason = "the rule was removed or no longer matches the crab";
+    emit_(tr);
 }
 
 void AlertEngine::restore(const AlertTransition& t) {
@@ -70,7 +95,8 @@ void AlertEngine::restore(const AlertTransition& t) {
     Crab& c = crab(t.crab);
     for (auto& track : c.tracks) {
         if (rules_[track.rule].name != t.rule) continue;
-        track = Track{track.rule, t.to, 0, t.pending_since_us, t.firing_since_us, t};
+        std::uint32_t count = t.to == AlertState::pending ? 1 : 0;  // counts restart at 1
+        track = Track{track.rule, t.to, count, t.pending_since_us, t.firing_since_us, t};
     }
 }
 
@@ -92,7 +118,6 @@ void AlertEngine::known(const std::string& name, std::int64_t last_us) {
 
 void AlertEngine::accepted(const std::string& name, const StoredSnapshot& stored,
                            const protocol::Snapshot& snap) {
-    if (rules_.empty()) return;
     Crab& c = crab(name);
     c.last_us = stored.received_at_us;
     if (c.tracks.empty()) return;
@@ -169,6 +194,9 @@ EvalContext AlertEngine::context(const Crab& c, std::int64_t now) const {
 void AlertEngine::evaluate(Crab& c, Cause cause) {
     if (c.tracks.empty()) return;
     auto ctx = context(c, clock_.now_us());
+    // A crab found on disk that has not reconnected yet is neither online nor offline until its
+    // grace ends: time alone changes nothing for it (no restart flood, no spurious resolution).
+    if (cause == Cause::time && !c.online && ctx.now_us < c.offline_from_us) return;
     for (auto& t : c.tracks) {
         if (cause == Cause::time && !rule_ticks_[t.rule]) continue;
         step(c, t, ctx, cause);
@@ -178,7 +206,10 @@ void AlertEngine::evaluate(Crab& c, Cause cause) {
 void AlertEngine::step(Crab& c, Track& t, const EvalContext& ctx, Cause cause) {
     const AlertRule& rule = rules_[t.rule];
     if (t.state == AlertState::inactive || t.state == AlertState::resolved) {
-        if (!rule.when.eval(ctx)) return;
+        // An episode starts when `when` holds and `clear` does not (else it would flap), and
+        // only a snapshot starts one unless `when` itself is about time.
+        if (cause == Cause::time && !rule.when.time_dependent()) return;
+        if (!rule.when.eval(ctx) || (rule.clear && rule.clear->eval(ctx))) return;
         t.count = 0;
         t.pending_since_us = ctx.now_us;
         t.firing_since_us = 0;

@@ -28,6 +28,13 @@ namespace octopus::core {
 using protocol::AlertState;
 using AlertTransition = protocol::AlertEvent;
 
+// rate() history of one (key, window): (receive time, value), oldest first.
+struct RateHistory {
+    std::string key;
+    std::int64_t window_us = 0;
+    std::deque<std::pair<std::int64_t, double>> points;
+};
+
 class AlertEngine final : public HubObserver {
   public:
     using Emit = std::function<void(const AlertTransition&)>;
@@ -60,12 +67,6 @@ class AlertEngine final : public HubObserver {
         std::int64_t firing_since_us = 0;
         AlertTransition last;  // the newest transition, for active()
     };
-    // rate() history of one (key, window): (receive time, value), oldest first.
-    struct RateHistory {
-        std::string key;
-        std::int64_t window_us = 0;
-        std::deque<std::pair<std::int64_t, double>> points;
-    };
     struct Crab {
         std::string name;
         AlertValues values;
@@ -90,6 +91,7 @@ class AlertEngine final : public HubObserver {
     void when_pending(Crab& c, Track& t, const EvalContext& ctx, Cause cause);
     bool held_long_enough(const AlertRule& rule, const Track& t, std::int64_t now) const;
     void move(const Crab& c, Track& t, AlertState to, std::string reason);
+    void retire(const Crab& c, const Track& t);
     void record_rates(Crab& c, std::int64_t now);
     EvalContext context(const Crab& c, std::int64_t now) const;
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -17,49 +18,71 @@ namespace fs = std::filesystem;
 AlertLog::AlertLog(fs::path dir, DiskWriter& writer, Executor& executor)
     : dir_(std::move(dir)), writer_(writer), executor_(executor) {}
 
-LoadedAlerts AlertLog::load() {
-    LoadedAlerts out;
+AlertLoadStats AlertLog::load(const EventFn& fn) {
+    AlertLoadStats stats;
     auto files = list_record_files(dir_);
     if (!files.empty()) fs::create_directories(dir_ / "manifests");  // where torn tails go
     for (const auto& file : files) {
-        out.torn_bytes += cut_torn_tail(dir_, file);
+        stats.torn_bytes += cut_torn_tail(dir_, file);
         scan_lines(file, 0, [&](std::string_view line, std::uint64_t) {
             auto e = protocol::decode_alert_event(line);
             if (!e) {
-                ++out.bad_lines;
+                ++stats.bad_lines;
                 return;
             }
-            out.events.emplace_back(std::move(e.value()), std::string(line));
+            ++stats.events;
+            fn(e.value(), line);
         });
     }
-    std::stable_sort(out.events.begin(), out.events.end(), [](const auto& a, const auto& b) {
-        return a.first.alert_seq < b.first.alert_seq;
-    });
-    return out;
+    return stats;
 }
 
 void AlertLog::record(const protocol::AlertEvent& event, std::string line,
                       std::function<void()> done) {
-    auto file = dir_ / "records" /
-                ("month=" + month_partition(static_cast<double>(event.at_us) / 1e6)) /
-                "detail.jsonl";
-    line += '\n';
-    writer_.submit_task([this, file = std::move(file), line = std::move(line),
-                         done = std::move(done)](bool sync) mutable {
-        append(file, line, sync);
-        executor_.post(std::move(done));
-    });
+    auto month = month_partition(static_cast<double>(event.at_us) / 1e6);
+    queue(
+        {dir_ / "records" / ("month=" + month) / "detail.jsonl", std::move(line), std::move(done)});
 }
 
 void AlertLog::record_delivery(std::string line, bool ok) {
-    auto file = dir_ / "manifests" / (ok ? "deliveries.jsonl" : "deliveries-failed.jsonl");
-    line += '\n';
-    writer_.submit_task([this, file = std::move(file), line = std::move(line)](bool sync) {
-        append(file, line, sync);
+    queue({dir_ / "manifests" / (ok ? "deliveries.jsonl" : "deliveries-failed.jsonl"),
+           std::move(line), nullptr});
+}
+
+void AlertLog::queue(Line line) {
+    line.text += '\n';
+    std::lock_guard lock(mu_);
+    queued_.push_back(std::move(line));
+    if (std::exchange(flush_submitted_, true)) return;
+    writer_.submit_task([this](bool) { flush(); });
+}
+
+void AlertLog::flush() {
+    std::vector<Line> lines;
+    {
+        std::lock_guard lock(mu_);
+        lines.swap(queued_);
+        flush_submitted_ = false;
+    }
+    // One append per file, in the order the files first appear; lines keep their order.
+    std::vector<std::pair<fs::path, std::string>> files;
+    std::vector<std::function<void()>> done;
+    for (auto& l : lines) {
+        auto it = std::find_if(files.begin(), files.end(),
+                               [&](const auto& f) { return f.first == l.file; });
+        if (it == files.end()) it = files.insert(files.end(), {l.file, {}});
+        it->second += l.text;
+        if (l.done) done.push_back(std::move(l.done));
+    }
+    for (const auto& [file, data] : files) append(file, data);
+    if (done.empty()) return;
+    // A failed append was logged: the alert is notified anyway, an operator must hear of it.
+    executor_.post([done = std::move(done)] {
+        for (const auto& fn : done) fn();
     });
 }
 
-void AlertLog::append(const fs::path& file, const std::string& data, bool sync) {
+bool AlertLog::append(const fs::path& file, const std::string& data) {
     auto parent = file.parent_path();
     bool new_dir = !made_dirs_.count(parent) && !fs::exists(parent);
     bool new_file = !fs::exists(file);
@@ -68,18 +91,19 @@ void AlertLog::append(const fs::path& file, const std::string& data, bool sync) 
     made_dirs_.insert(parent);
     int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     bool ok = fd >= 0;
-    for (std::size_t done = 0; ok && done < data.size();) {
-        auto n = ::write(fd, data.data() + done, data.size() - done);
+    for (std::size_t written = 0; ok && written < data.size();) {
+        auto n = ::write(fd, data.data() + written, data.size() - written);
         if (n < 0 && errno == EINTR) continue;
         ok = n > 0;
-        if (ok) done += static_cast<std::size_t>(n);
+        if (ok) written += static_cast<std::size_t>(n);
     }
-    if (ok && sync) ok = ::fdatasync(fd) == 0;
-    if (fd >= 0) ::close(fd);
+    if (ok) ok = ::fdatasync(fd) == 0;
     if (!ok)
         spdlog::error("alert audit: cannot append to {}: {}", file.string(), std::strerror(errno));
-    if (sync && new_file) sync_directory(parent);
-    if (sync && new_dir) sync_directory(parent.parent_path());
+    if (fd >= 0) ::close(fd);
+    if (new_file) sync_directory(parent);
+    if (new_dir) sync_directory(parent.parent_path());
+    return ok;
 }
 
 }  // namespace octopus::core

@@ -43,6 +43,16 @@ bool valid_name(const std::string& name) {
     return protocol::is_valid_crab_name(name);
 }
 
+// rate() keeps every point of its window per crab: a day at most keeps that memory bounded.
+constexpr std::chrono::hours kMaxRateWindow{24};
+
+void check_rate_window(const toml::table& t, const char* key, const core::Condition& c,
+                       const std::string& where) {
+    if (c.max_rate_window() > kMaxRateWindow)
+        throw Located(t.get(key)->source().begin,
+                      where + ": " + key + ": a rate() window is at most 24h");
+}
+
 void read_for(const toml::table& t, core::AlertRule& r, const std::string& where) {
     const toml::node* node = t.get("for");
     if (!node) return;
@@ -128,6 +138,8 @@ core::AlertRule read_rule(const toml::table& t, std::size_t index,
     }
     r.when = condition(t, "when", where);
     if (t.get("clear")) r.clear = condition(t, "clear", where);
+    check_rate_window(t, "when", r.when, where);
+    if (r.clear) check_rate_window(t, "clear", *r.clear, where);
     read_for(t, r, where);
     if (t.get("severity")) {
         r.severity = required_string(t, "severity", where);

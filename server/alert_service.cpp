@@ -64,20 +64,21 @@ AlertService::AlertService(boost::asio::io_context& io, core::Executor& executor
 
 void AlertService::load() {
     if (rules_file_) apply(load_alert_config(*rules_file_));
-    auto loaded = log_.load();
-    for (auto& [event, line] : loaded.events) {
+    auto stats = log_.load([this](const protocol::AlertEvent& event, std::string_view line) {
         engine_.restore(event);
-        if (event.notifies() && has_hook(event, "ws")) {
-            recent_.push_back(
-                {event.alert_seq, event.crab, std::make_shared<const std::string>(line)});
-            if (recent_.size() > kRecentAlerts) recent_.pop_front();
-        }
-    }
+        if (event.notifies() && has_hook(event, "ws"))
+            remember({event.alert_seq, event.crab, std::make_shared<const std::string>(line)});
+    });
     spdlog::info(
         "alerts: {} rules, {} hooks; {} transitions recorded ({} bad lines, {} torn bytes cut), "
         "{} pending or firing",
-        engine_.rules().size(), hook_count_, loaded.events.size(), loaded.bad_lines,
-        loaded.torn_bytes, engine_.active().size());
+        engine_.rules().size(), hook_count_, stats.events, stats.bad_lines, stats.torn_bytes,
+        engine_.active().size());
+}
+
+void AlertService::remember(Recent r) {
+    recent_.push_back(std::move(r));
+    if (recent_.size() > kRecentAlerts) recent_.pop_front();
 }
 
 void AlertService::apply(AlertConfig config) {
@@ -99,16 +100,23 @@ void AlertService::schedule_tick() {
     });
 }
 
-void AlertService::stop() {
+void AlertService::stop_evaluating() {
     stopped_ = true;
     tick_.cancel();
+}
+
+void AlertService::stop() {
+    stop_evaluating();
     hooks_.stop();
 }
 
 std::optional<std::string> AlertService::reload() {
     if (!rules_file_) {
         ++reload_failures_;
-        return "no alert rules file is configured ([alerts] rules in octopus.toml, or --alerts)";
+        std::string why =
+            "no alert rules file is configured ([alerts] rules in octopus.toml, or --alerts)";
+        spdlog::warn("alert rules not reloaded: {}", why);
+        return why;
     }
     try {
         apply(load_alert_config(*rules_file_));
@@ -137,8 +145,7 @@ void AlertService::notify(const core::AlertTransition& t,
         if (hook == "log") {
             log_line(t);
         } else if (hook == "ws") {
-            recent_.push_back({t.alert_seq, t.crab, json});
-            if (recent_.size() > kRecentAlerts) recent_.pop_front();
+            remember({t.alert_seq, t.crab, json});
             publish(recent_.back());
         } else if (!hooks_.enqueue(hook, t.alert_seq, json)) {
             spdlog::warn("alert #{}: hook \"{}\" is not configured any more", t.alert_seq, hook);
@@ -167,8 +174,8 @@ void AlertService::on_attempt(const DeliveryAttempt& a) {
 }
 
 void AlertService::subscribe(core::SubscriberSink& sink, const protocol::Subscribe& spec) {
-    sink.deliver_event(std::make_shared<const std::string>(
-        protocol::encode_alerts_subscribed(spec.id, engine_.last_alert_seq())));
+    sink.deliver_event(std::make_shared<const std::string>(protocol::encode_alerts_subscribed(
+        spec.id, recent_.empty() ? 0 : recent_.back().alert_seq)));
     if (spec.from.kind == protocol::From::Kind::alert_seq) {
         for (const auto& r : recent_) {
             if (r.alert_seq > spec.from.alert_seq && wants(spec.crabs, r.crab))

@@ -3,9 +3,9 @@
 // /v1/subscribe. A transition is recorded first; only once its record is durable are its hooks
 // notified (log, ws, webhooks, exec), so a restart never notifies it again. Hook attempts are
 // recorded as they end. Everything here runs on the network thread; nothing here blocks it:
-// files are written by the disk writer thread, webhooks are asynchronous, exec hooks run on
-// their own threads. A bad rule file at start stops the hub; at reload it is refused with the
-// reason and the rules in force stay.
+// files are written by the disk writer thread, webhooks and exec hooks are asynchronous (an
+// exec child is watched through a pidfd). A bad rule file at start stops the hub; at reload it is
+// refused with the reason and the rules in force stay.
 #pragma once
 
 #include <array>
@@ -40,6 +40,10 @@ class AlertService {
     void load();
     // After start-up: the once-a-second tick for time-based conditions.
     void start();
+    // Shutdown, first step (the hub must stop calling the observer too): no more evaluation, so
+    // closing every crab's connection does not fire `offline` alerts. Hooks keep delivering.
+    void stop_evaluating();
+    // Last step, after the network thread has stopped: hook deliveries end, children killed.
     void stop();
     // Re-reads the rule file. nullopt when the new rules are in force, else why not.
     std::optional<std::string> reload();
@@ -71,6 +75,7 @@ class AlertService {
     void apply(AlertConfig config);
     void on_transition(const core::AlertTransition& t);
     void notify(const core::AlertTransition& t, const std::shared_ptr<const std::string>& json);
+    void remember(Recent r);
     void publish(const Recent& r);
     void on_attempt(const DeliveryAttempt& a);
     void schedule_tick();

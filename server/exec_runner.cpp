@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <thread>
 
 extern char** environ;
 
@@ -116,13 +117,26 @@ class ExecRun final : public HookCall, public std::enable_shared_from_this<ExecR
         exit_.close(ignored);
         if (pid_ > 0) {
             ::kill(pid_, SIGKILL);
-            while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-            }
+            reap_killed(pid_);
             pid_ = -1;
         }
     }
 
   private:
+    // A killed child normally dies within a millisecond and is reaped here (so none is left
+    // behind); one stuck in the kernel (hung NFS, FUSE) is handed to a detached thread after
+    // 100 ms, so the network thread never waits on it longer.
+    static void reap_killed(pid_t pid) {
+        for (int i = 0; i < 100; ++i) {
+            if (::waitpid(pid, nullptr, WNOHANG) != 0) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        std::thread([pid] {
+            while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+            }
+        }).detach();
+    }
+
     static std::string argv_0(const std::vector<std::string>& argv) {
         return argv.empty() ? std::string("(empty argv)") : argv[0];
     }

@@ -164,12 +164,14 @@ int run_hub(const Config& config) {
         if (ec) return;
         spdlog::info("signal {} received", sig);
         poller.stop();
-        alerts.stop();
+        hub.set_observer(nullptr);
+        alerts.stop_evaluating();
         hangup.cancel();
         begin_shutdown(ctx, *listener, local, drain, ioc);
     });
     ioc.run();
 
+    alerts.stop();
     hub.flush_writes();
     writer.stop();
     hub.end_runs();

@@ -397,3 +397,40 @@ TEST_CASE("alert state survives kill -9 without notifying again") {
     CHECK(body(rx, 1)["state"] == "resolved");  // the next notification is the resolution
     CHECK(body(rx, 1)["alert_seq"].get<std::uint64_t>() > fired["alert_seq"].get<std::uint64_t>());
 }
+
+TEST_CASE("an offline alert survives a restart unnotified, and a shutdown fires none") {
+    TempDir dir;
+    HttpReceiver rx;
+    std::string rules = rx_rule(rx, "gone", "when = \"offline\"\n");
+    {
+        AlertHub hub(dir, rules);
+        Crab stays(hub.port(), "stays");
+        {
+            Crab leaves(hub.port(), "leaves");
+            leaves.send(R"({"x":1})");
+            leaves.ws.close();
+        }
+        REQUIRE(rx.wait_for_requests(1, seconds(10)));
+        // "stays" reads, so it answers the hub's close at shutdown and its session ends: that
+        // is no outage and must not fire.
+        std::thread reader([&] { CHECK_FALSE(stays.ws.recv(seconds(15))); });
+        CHECK(hub.hub->terminate() == 0);
+        reader.join();
+        CHECK(stays.ws.close_code() == 1001);
+    }
+    for (const auto& t : transitions(dir)) CHECK(t["crab"] == "leaves");
+    AlertHub hub(dir, rules);
+    auto active = hub.active();
+    REQUIRE(active.size() == 1);
+    CHECK(active[0]["crab"] == "leaves");
+    CHECK(active[0]["state"] == "firing");
+    // Absence can only be shown by waiting: two ticks of the engine pass, nothing may change.
+    std::this_thread::sleep_for(milliseconds(2100));
+    CHECK(hub.active().size() == 1);
+    CHECK(rx.requests().size() == 1);
+    Crab back(hub.port(), "leaves");
+    REQUIRE(rx.wait_for_requests(2, seconds(10)));
+    CHECK(body(rx, 1)["crab"] == "leaves");
+    CHECK(body(rx, 1)["state"] == "resolved");
+    CHECK(body(rx, 1)["firing_since_us"] == body(rx, 0)["firing_since_us"]);
+}

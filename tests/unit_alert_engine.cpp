@@ -49,6 +49,13 @@ struct Bench {
         clock.now += ms * 1000;
         engine.tick();
     }
+    // "rule/crab/state" of every transition so far.
+    std::set<std::string> seen() const {
+        std::set<std::string> all;
+        for (const auto& t : out)
+            all.insert(t.rule + "/" + t.crab + "/" + octopus::protocol::to_string(t.to));
+        return all;
+    }
     std::vector<std::string> states() const {
         std::vector<std::string> v;
         for (const auto& t : out) v.push_back(std::string(octopus::protocol::to_string(t.to)));
@@ -120,16 +127,15 @@ TEST_CASE("silent, for as a duration, and offline with the start-up grace") {
     b.advance(1000);
     CHECK(b.states() == V{"pending", "firing"});
     b.out.clear();
-    b.advance(20'000);  // "old" is now 35 s silent; "a" 30 s
-    std::set<std::string> fired;
-    for (const auto& t : b.out)
-        fired.insert(t.rule + "/" + t.crab + "/" + octopus::protocol::to_string(t.to));
-    CHECK(fired.count("quiet/old/firing"));
+    b.advance(20'000);  // "a" is now 30 s silent
+    auto fired = b.seen();
     CHECK(fired.count("quiet/a/firing"));
-    CHECK_FALSE(fired.count("gone/old/pending"));  // still inside its 60 s grace
+    CHECK_FALSE(fired.count("quiet/old/pending"));  // "old" is inside its 60 s grace: time
+    CHECK_FALSE(fired.count("gone/old/pending"));   // alone changes nothing for it yet
     b.out.clear();
-    b.advance(31'000);
-    CHECK(b.states() == V{"pending", "firing"});  // gone/old after the grace
+    b.advance(31'000);  // the grace is over: "old" is silent and offline
+    CHECK(b.seen() == std::set<std::string>{"quiet/old/pending", "quiet/old/firing",
+                                            "gone/old/pending", "gone/old/firing"});
     b.out.clear();
     b.engine.offline("a");
     CHECK(b.states() == V{"pending", "firing"});
@@ -137,9 +143,8 @@ TEST_CASE("silent, for as a duration, and offline with the start-up grace") {
     b.out.clear();
     b.engine.online("a");
     b.snap("a", R"({"cpu":0})");
-    std::set<std::string> resolved;
-    for (const auto& t : b.out) resolved.insert(t.rule + "/" + octopus::protocol::to_string(t.to));
-    CHECK(resolved == std::set<std::string>{"gone/resolved", "quiet/resolved", "slow/resolved"});
+    CHECK(b.seen() ==
+          std::set<std::string>{"gone/a/resolved", "quiet/a/resolved", "slow/a/resolved"});
 }
 
 TEST_CASE("rate over a window uses the receive times") {
@@ -180,6 +185,30 @@ TEST_CASE("restore rebuilds firing state, reload keeps state of kept rules only"
     REQUIRE(b.states() == V{"resolved"});
     CHECK(b.out[0].alert_seq == 43);
     CHECK(b.out[0].firing_since_us == 123);
-    b.engine.set_rules({});
+    b.snap("a", R"({"cpu":95})");
+    b.out.clear();
+    b.engine.set_rules({});  // a firing alert whose rule goes is ended in the records
     CHECK(b.engine.active().empty());
+    REQUIRE(b.states() == V{"inactive"});
+    CHECK(b.out[0].from == AlertState::firing);
+    CHECK_FALSE(b.out[0].notifies());
+}
+
+TEST_CASE("an episode starts only when when holds and clear does not, and only on a snapshot") {
+    Bench b;
+    auto r = rule("hot", "cpu > 90");
+    r.clear = cond("cpu < 80 or offline");
+    b.engine.set_rules({r, rule("quiet", "silent 10s")});
+    b.engine.online("a");
+    b.snap("a", R"({"cpu":95})");
+    CHECK(b.seen() == std::set<std::string>{"hot/a/pending", "hot/a/firing"});
+    b.out.clear();
+    b.engine.offline("a");  // clear holds: resolved, and the stale cpu does not re-fire it
+    b.advance(1000);
+    b.advance(1000);
+    CHECK(b.states() == V{"resolved"});
+    b.out.clear();
+    b.engine.online("a");
+    b.advance(1000);  // a tick never starts an episode of a value condition
+    CHECK(b.out.empty());
 }
