@@ -22,8 +22,9 @@ class SubscriberSink {
     virtual bool deliver(const std::string& id, const SnapshotPtr& snap, bool catching_up) = 0;
     // A durable consumer's acknowledgement up to hub_seq is now on disk.
     virtual void acknowledged(const std::string& id, std::uint64_t hub_seq) = 0;
-    // A crab lifecycle event, already encoded; sent once per connection.
-    virtual void deliver_event(const std::shared_ptr<const std::string>& json) = 0;
+    // A message that is not a snapshot (a crab lifecycle event, an alert), already encoded.
+    // Returns false when it was dropped because the connection's queue is full.
+    virtual bool deliver_event(const std::shared_ptr<const std::string>& json) = 0;
 };
 
 }  // namespace octopus::core

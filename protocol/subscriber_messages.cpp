@@ -189,18 +189,37 @@ std::string encode_acked(std::string_view sub, std::uint64_t hub_seq) {
     return out;
 }
 
-std::string encode_gap(std::string_view sub, std::uint64_t from_hub_seq, std::uint64_t to_hub_seq,
-                       std::uint64_t missed) {
+namespace {
+
+// {"type":"gap","sub":ID,"from_<seq>":A,"to_<seq>":B,"missed":N}
+std::string gap_message(std::string_view sub, std::string_view seq, std::uint64_t from,
+                        std::uint64_t to, std::uint64_t missed) {
     std::string out = R"({"type":"gap","sub":)";
     append_json_string(out, sub);
-    out += R"(,"from_hub_seq":)";
-    append_uint(out, from_hub_seq);
-    out += R"(,"to_hub_seq":)";
-    append_uint(out, to_hub_seq);
+    out += ",\"from_";
+    out += seq;
+    out += "\":";
+    append_uint(out, from);
+    out += ",\"to_";
+    out += seq;
+    out += "\":";
+    append_uint(out, to);
     out += R"(,"missed":)";
     append_uint(out, missed);
     out += '}';
     return out;
+}
+
+}  // namespace
+
+std::string encode_gap(std::string_view sub, std::uint64_t from_hub_seq, std::uint64_t to_hub_seq,
+                       std::uint64_t missed) {
+    return gap_message(sub, "hub_seq", from_hub_seq, to_hub_seq, missed);
+}
+
+std::string encode_alert_gap(std::string_view sub, std::uint64_t from_alert_seq,
+                             std::uint64_t to_alert_seq, std::uint64_t missed) {
+    return gap_message(sub, "alert_seq", from_alert_seq, to_alert_seq, missed);
 }
 
 std::string encode_crab_event(std::string_view event, std::string_view crab, std::int64_t at_us) {

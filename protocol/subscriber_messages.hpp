@@ -59,6 +59,9 @@ std::string encode_unsubscribed(std::string_view id);
 std::string encode_acked(std::string_view sub, std::uint64_t hub_seq);
 std::string encode_gap(std::string_view sub, std::uint64_t from_hub_seq, std::uint64_t to_hub_seq,
                        std::uint64_t missed);
+// Alert events a full queue could not take: alert_seq from..to (inclusive), `missed` of them.
+std::string encode_alert_gap(std::string_view sub, std::uint64_t from_alert_seq,
+                             std::uint64_t to_alert_seq, std::uint64_t missed);
 std::string encode_crab_event(std::string_view event, std::string_view crab, std::int64_t at_us);
 
 // {"type":"snapshot","sub":"ID",  -- followed by an envelope minus its leading '{'.

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+#include <set>
+
 #include "core/glob.hpp"
 #include "protocol/json_text.hpp"
 
@@ -12,6 +15,8 @@ namespace {
 // Alert events kept in memory for {"alert_seq":N} replays; older ones are in the audit files.
 constexpr std::size_t kRecentAlerts = 10000;
 constexpr std::chrono::seconds kTick{1};
+// How many of the newest hook notifications are checked for a final delivery at start-up.
+constexpr std::size_t kRedriveWindow = 1000;
 
 bool wants(const std::vector<std::string>& globs, const std::string& crab) {
     for (const auto& g : globs) {
@@ -57,6 +62,7 @@ AlertService::AlertService(boost::asio::io_context& io, core::Executor& executor
                            const std::filesystem::path& data_dir,
                            std::optional<std::filesystem::path> rules_file)
     : rules_file_(std::move(rules_file)),
+      clock_(clock),
       engine_(clock, [this](const core::AlertTransition& t) { on_transition(t); }),
       log_(data_dir / "_alerts", writer, executor),
       hooks_(io, [this](const DeliveryAttempt& a) { on_attempt(a); }),
@@ -64,16 +70,42 @@ AlertService::AlertService(boost::asio::io_context& io, core::Executor& executor
 
 void AlertService::load() {
     if (rules_file_) apply(load_alert_config(*rules_file_));
-    auto stats = log_.load([this](const protocol::AlertEvent& event, std::string_view line) {
+    std::deque<Owed> owed;
+    auto stats = log_.load([&](const protocol::AlertEvent& event, std::string_view line) {
         engine_.restore(event);
-        if (event.notifies() && has_hook(event, "ws"))
-            remember({event.alert_seq, event.crab, std::make_shared<const std::string>(line)});
+        if (!event.notifies()) return;
+        auto json = std::make_shared<const std::string>(line);
+        if (has_hook(event, "ws")) remember({event.alert_seq, event.crab, json});
+        for (const auto& hook : event.hooks) {
+            if (hook == "log" || hook == "ws") continue;
+            owed.push_back({event.alert_seq, hook, json});
+            if (owed.size() > kRedriveWindow) owed.pop_front();
+        }
     });
     spdlog::info(
         "alerts: {} rules, {} hooks; {} transitions recorded ({} bad lines, {} torn bytes cut), "
         "{} pending or firing",
         engine_.rules().size(), hook_count_, stats.events, stats.bad_lines, stats.torn_bytes,
         engine_.active().size());
+    redrive(owed);
+}
+
+// Notifications whose hook never reached a final outcome (the hub stopped or crashed while they
+// were queued or in flight) are sent again: hooks get every alert at least once.
+void AlertService::redrive(const std::deque<Owed>& owed) {
+    std::set<std::pair<std::uint64_t, std::string>> settled;
+    for (const auto& line : log_.recent_deliveries(2 * kRedriveWindow)) {
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_object() && j.value("final", false))
+            settled.emplace(j.value("alert_seq", std::uint64_t{0}), j.value("hook", ""));
+    }
+    std::size_t sent = 0;
+    for (const auto& o : owed) {
+        if (settled.count({o.alert_seq, o.hook})) continue;
+        sent += hooks_.enqueue(o.hook, o.alert_seq, o.json) ? 1 : 0;
+    }
+    if (sent)
+        spdlog::warn("alerts: sending {} notifications again that had no final delivery", sent);
 }
 
 void AlertService::remember(Recent r) {
@@ -144,23 +176,56 @@ void AlertService::notify(const core::AlertTransition& t,
     for (const auto& hook : t.hooks) {
         if (hook == "log") {
             log_line(t);
+            on_attempt(builtin_attempt(t, "log", "logged"));
         } else if (hook == "ws") {
             remember({t.alert_seq, t.crab, json});
-            publish(recent_.back());
+            auto [sent, owed] = publish(recent_.back());
+            on_attempt(builtin_attempt(t, "ws",
+                                       "sent to " + std::to_string(sent) + " subscriptions, " +
+                                           std::to_string(owed) + " owed a gap"));
         } else if (!hooks_.enqueue(hook, t.alert_seq, json)) {
             spdlog::warn("alert #{}: hook \"{}\" is not configured any more", t.alert_seq, hook);
         }
     }
 }
 
-void AlertService::publish(const Recent& r) {
+DeliveryAttempt AlertService::builtin_attempt(const core::AlertTransition& t, const char* hook,
+                                              std::string detail) const {
+    DeliveryAttempt a;
+    a.hook = a.kind = hook;
+    a.alert_seq = t.alert_seq;
+    a.ok = a.final = true;
+    a.status = 0;
+    a.detail = std::move(detail);
+    a.at_us = clock_.now_us();
+    return a;
+}
+
+std::pair<std::size_t, std::size_t> AlertService::publish(const Recent& r) {
+    std::size_t sent = 0, owed = 0;
     for (auto& [sink, ids] : subs_) {
-        for (const auto& [id, globs] : ids) {
-            if (wants(globs, r.crab))
-                sink->deliver_event(
-                    std::make_shared<const std::string>(protocol::alert_frame(id, *r.json)));
+        for (auto& [id, sub] : ids) {
+            if (!wants(sub.crabs, r.crab)) continue;
+            ++(send(*sink, id, sub, r) ? sent : owed);
         }
     }
+    return {sent, owed};
+}
+
+// One alert event to one subscription, after the gap message owed to it if any. What a full
+// queue refuses is counted into the next gap message, so a client always learns what it missed.
+bool AlertService::send(core::SubscriberSink& sink, const std::string& id, AlertSub& sub,
+                        const Recent& r) {
+    if (sub.missed > 0 &&
+        sink.deliver_event(std::make_shared<const std::string>(
+            protocol::encode_alert_gap(id, sub.gap_from, sub.gap_to, sub.missed))))
+        sub.missed = 0;
+    if (sub.missed == 0 &&
+        sink.deliver_event(std::make_shared<const std::string>(protocol::alert_frame(id, *r.json))))
+        return true;
+    if (sub.missed++ == 0) sub.gap_from = r.alert_seq;
+    sub.gap_to = r.alert_seq;
+    return false;
 }
 
 void AlertService::on_attempt(const DeliveryAttempt& a) {
@@ -176,14 +241,13 @@ void AlertService::on_attempt(const DeliveryAttempt& a) {
 void AlertService::subscribe(core::SubscriberSink& sink, const protocol::Subscribe& spec) {
     sink.deliver_event(std::make_shared<const std::string>(protocol::encode_alerts_subscribed(
         spec.id, recent_.empty() ? 0 : recent_.back().alert_seq)));
-    if (spec.from.kind == protocol::From::Kind::alert_seq) {
-        for (const auto& r : recent_) {
-            if (r.alert_seq > spec.from.alert_seq && wants(spec.crabs, r.crab))
-                sink.deliver_event(
-                    std::make_shared<const std::string>(protocol::alert_frame(spec.id, *r.json)));
-        }
+    AlertSub& sub = subs_[&sink][spec.id];
+    sub.crabs = spec.crabs;
+    if (spec.from.kind != protocol::From::Kind::alert_seq) return;
+    for (const auto& r : recent_) {
+        if (r.alert_seq > spec.from.alert_seq && wants(sub.crabs, r.crab))
+            send(sink, spec.id, sub, r);
     }
-    subs_[&sink][spec.id] = spec.crabs;
 }
 
 bool AlertService::unsubscribe(core::SubscriberSink& sink, const std::string& id) {

@@ -66,6 +66,15 @@ class AlertService {
     struct HookStats {
         std::uint64_t ok = 0, failed = 0, gave_up = 0;
     };
+    struct AlertSub {
+        std::vector<std::string> crabs;                      // globs
+        std::uint64_t gap_from = 0, gap_to = 0, missed = 0;  // dropped by a full queue
+    };
+    struct Owed {
+        std::uint64_t alert_seq;
+        std::string hook;
+        std::shared_ptr<const std::string> json;
+    };
     struct Recent {
         std::uint64_t alert_seq;
         std::string crab;
@@ -75,12 +84,18 @@ class AlertService {
     void apply(AlertConfig config);
     void on_transition(const core::AlertTransition& t);
     void notify(const core::AlertTransition& t, const std::shared_ptr<const std::string>& json);
+    void redrive(const std::deque<Owed>& owed);
     void remember(Recent r);
-    void publish(const Recent& r);
+    // (subscriptions sent to, subscriptions whose full queue refused it)
+    std::pair<std::size_t, std::size_t> publish(const Recent& r);
+    bool send(core::SubscriberSink& sink, const std::string& id, AlertSub& sub, const Recent& r);
+    DeliveryAttempt builtin_attempt(const core::AlertTransition& t, const char* hook,
+                                    std::string detail) const;
     void on_attempt(const DeliveryAttempt& a);
     void schedule_tick();
 
     std::optional<std::filesystem::path> rules_file_;
+    const core::Clock& clock_;
     core::AlertEngine engine_;
     core::AlertLog log_;
     HookDispatcher hooks_;
@@ -88,8 +103,8 @@ class AlertService {
     boost::asio::steady_timer tick_;
     bool stopped_ = false;
     std::deque<Recent> recent_;  // notified events that went to "ws", newest last (bounded)
-    // Alert subscriptions: sink -> id -> crab globs.
-    std::map<core::SubscriberSink*, std::map<std::string, std::vector<std::string>>> subs_;
+    // Alert subscriptions: sink -> id -> subscription.
+    std::map<core::SubscriberSink*, std::map<std::string, AlertSub>> subs_;
     std::array<std::uint64_t, 4> transitions_{};  // by state entered
     std::map<std::string, HookStats> hook_stats_;
     std::uint64_t reloads_ = 0, reload_failures_ = 0;

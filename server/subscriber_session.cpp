@@ -138,10 +138,10 @@ void SubscriberSession::acknowledged(const std::string& id, std::uint64_t hub_se
     send_text(protocol::encode_acked(id, hub_seq));
 }
 
-void SubscriberSession::deliver_event(const std::shared_ptr<const std::string>& json) {
-    if (closing_ || finished_ || full())
-        return;  // lifecycle events are advisory; /v1/crabs has the truth
+bool SubscriberSession::deliver_event(const std::shared_ptr<const std::string>& json) {
+    if (closing_ || finished_ || full()) return false;
     enqueue({nullptr, nullptr, json});
+    return true;
 }
 
 void SubscriberSession::flush_gap(Sub& sub) {

@@ -38,7 +38,7 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
     void subscribed(const std::string& id, std::uint64_t hub_seq) override;
     bool deliver(const std::string& id, const core::SnapshotPtr& snap, bool catching_up) override;
     void acknowledged(const std::string& id, std::uint64_t hub_seq) override;
-    void deliver_event(const std::shared_ptr<const std::string>& json) override;
+    bool deliver_event(const std::shared_ptr<const std::string>& json) override;
 
   private:
     struct Sub {

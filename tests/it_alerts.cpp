@@ -49,13 +49,14 @@ std::string rx_rule(const HttpReceiver& rx, const std::string& name, const std::
 
 // A hub whose config names dir/alerts.toml, written with `rules` first.
 struct AlertHub {
-    AlertHub(const TempDir& dir, const std::string& rules, const std::string& fsync = "always")
+    AlertHub(const TempDir& dir, const std::string& rules, const std::string& more_config = "")
         : rules_file(dir.path() / "alerts.toml") {
         write_rules(rules);
         hub = std::make_unique<HubProcess>(
-            dir.path() / "data", fsync, false,
-            std::vector<std::string>{"--config",
-                                     write_config(dir, "[alerts]\nrules = \"alerts.toml\"\n")});
+            dir.path() / "data", "always", false,
+            std::vector<std::string>{
+                "--config",
+                write_config(dir, "[alerts]\nrules = \"alerts.toml\"\n" + more_config)});
     }
     void write_rules(const std::string& rules) const { std::ofstream(rules_file) << rules; }
     std::uint16_t port() const { return hub->port(); }
@@ -159,8 +160,15 @@ hooks = ["rx", "ws", "log"]
     REQUIRE(t.size() == 2);
     CHECK(t[0]["state"] == "pending");
     CHECK(t[1]["state"] == "firing");
+    // One delivery record per hook: the webhook, and the built-in ws and log.
     REQUIRE(eventually(
-        [&] { return jsonl(alerts_dir(dir) / "manifests" / "deliveries.jsonl").size() == 1; }));
+        [&] { return jsonl(alerts_dir(dir) / "manifests" / "deliveries.jsonl").size() == 3; }));
+    std::set<std::string> hooks;
+    for (const auto& d : jsonl(alerts_dir(dir) / "manifests" / "deliveries.jsonl")) {
+        hooks.insert(d["hook"].get<std::string>());
+        CHECK(d["alert_seq"] == fired["alert_seq"]);
+    }
+    CHECK(hooks == std::set<std::string>{"rx", "ws", "log"});
     auto metrics = http_request(hub.port(), "GET", "/metrics").body;
     CHECK(metrics.find("octopus_alert_transitions_total{state=\"firing\"} 1") != std::string::npos);
 }
@@ -381,6 +389,10 @@ TEST_CASE("alert state survives kill -9 without notifying again") {
         crab.send(R"({"cpu":95})");
         REQUIRE(rx.wait_for_requests(1, seconds(10)));
         fired = body(rx, 0);
+        // Once the delivery is on record the hub owes nothing: a kill now must not re-notify.
+        // (Killed before that, it sends the notification again: see the next case.)
+        REQUIRE(eventually(
+            [&] { return jsonl(alerts_dir(dir) / "manifests" / "deliveries.jsonl").size() == 1; }));
         hub.hub->kill9();
     }
     AlertHub hub(dir, rules);
@@ -433,4 +445,66 @@ TEST_CASE("an offline alert survives a restart unnotified, and a shutdown fires 
     CHECK(body(rx, 1)["crab"] == "leaves");
     CHECK(body(rx, 1)["state"] == "resolved");
     CHECK(body(rx, 1)["firing_since_us"] == body(rx, 0)["firing_since_us"]);
+}
+
+TEST_CASE("a notification cut short by kill -9 is sent again at restart, and only then") {
+    TempDir dir;
+    HttpReceiver rx;
+    rx.hang(true);
+    std::string rules = rx_rule(rx, "hot", "when = \"cpu > 90\"\n");
+    json first;
+    {
+        AlertHub hub(dir, rules);
+        Crab crab(hub.port(), "r1");
+        crab.send(R"({"cpu":95})");
+        REQUIRE(rx.wait_for_requests(1, seconds(10)));  // in flight, never answered
+        first = body(rx, 0);
+        hub.hub->kill9();
+    }
+    rx.hang(false);
+    {
+        AlertHub hub(dir, rules);
+        CHECK(hub.hub->process().output().find("sending 1 notifications again") !=
+              std::string::npos);
+        REQUIRE(rx.wait_for_requests(2, seconds(10)));
+        CHECK(body(rx, 1) == first);
+        REQUIRE(eventually(
+            [&] { return jsonl(alerts_dir(dir) / "manifests" / "deliveries.jsonl").size() == 1; }));
+        CHECK(hub.hub->terminate() == 0);
+    }
+    AlertHub again(dir, rules);  // now settled: the start-up sends nothing
+    CHECK(again.hub->process().output().find("notifications again") == std::string::npos);
+    CHECK(again.active().size() == 1);
+}
+
+TEST_CASE("alert events a full subscriber queue refused are announced by a gap message") {
+    TempDir dir;
+    AlertHub hub(dir, "[[rule]]\nname = \"flap\"\nwhen = \"v > 50\"\nhooks = [\"ws\"]\n",
+                 "[subscribers]\nmax_queue_messages = 4\n");
+    WsClient reader(hub.port(), "/v1/subscribe");  // reads: tells when all ten went out
+    reader.send(R"({"type":"subscribe","id":"r","alerts":true})");
+    reader.recv_type("subscribed");
+    Crab crab(hub.port(), "f1");
+    for (int i = 0; i < 10; ++i) crab.send(i % 2 ? R"({"v":10})" : R"({"v":90})");
+    for (int i = 0; i < 10; ++i) reader.recv_type("alert");
+    // Ten notified events (five firing, five resolved); a replay of all of them into a queue of
+    // four messages, one taken by the reply: three arrive, seven are owed as a gap.
+    WsClient watcher(hub.port(), "/v1/subscribe");
+    watcher.send(R"({"type":"subscribe","id":"w","alerts":true,"from":{"alert_seq":0}})");
+    CHECK(watcher.recv_type("subscribed")["alert_seq"] == 15);
+    std::vector<json> got;
+    for (int i = 0; i < 3; ++i) got.push_back(watcher.recv_type("alert"));
+    CHECK(got[0]["alert_seq"] == 2);
+    CHECK(got[1]["alert_seq"] == 3);
+    CHECK(got[2]["alert_seq"] == 5);
+    crab.send(R"({"v":95})");  // fires again (alert_seq 17): the gap goes first
+    auto gap = watcher.recv_json();
+    CHECK(gap["type"] == "gap");
+    CHECK(gap["sub"] == "w");
+    CHECK(gap["from_alert_seq"] == 6);
+    CHECK(gap["to_alert_seq"] == 15);
+    CHECK(gap["missed"] == 7);
+    auto next = watcher.recv_type("alert");
+    CHECK(next["alert_seq"] == 17);
+    CHECK(next["state"] == "firing");
 }
