@@ -197,19 +197,34 @@ void collect_every(ServerContext& ctx, const HttpRequest& req, Respond respond) 
 }
 
 // GET /v1/crabs/NAME/records: the crab must exist, then the parameters must be valid.
-HttpResponse records_response(ServerContext& ctx, const std::string& name, const HttpRequest& req) {
+// GET /v1/crabs/NAME/records: the crab must exist, then the parameters must be valid. The
+// query itself runs on the query worker (it may scan files); the ring is copied here.
+void records(ServerContext& ctx, const std::string& name, const HttpRequest& req, Respond respond) {
     auto v = req.version();
     auto info = ctx.hub.crab(name);
-    if (!info) return reject(ctx, unknown_crab(name), v);
+    if (!info) return respond(reject(ctx, unknown_crab(name), v));
     auto params = query_params(target_of(req));
-    if (!params) return reject(ctx, params.error(), v);
+    if (!params) return respond(reject(ctx, params.error(), v));
     auto query = core::parse_records_query(params.value());
-    if (!query) return reject(ctx, query.error(), v);
+    if (!query) return respond(reject(ctx, query.error(), v));
     core::RecordsSource source{ctx.config.data_dir / name, name, ctx.hub.get_buffer(name).value(),
                                info->stored == info->buffered};
-    auto body = core::run_records_query(source, query.value(), ctx.decoder);
-    if (!body) return reject(ctx, body.error(), v);
-    return json_response(200, std::move(body.value()), v);
+    auto job = [&ctx, source = std::move(source), query = std::move(query.value()), respond,
+                v](protocol::Decoder& decoder) -> QueryWorker::Then {
+        auto body = std::make_shared<protocol::Result<std::string>>(
+            core::run_records_query(source, query, decoder));
+        return [&ctx, body, respond, v] {
+            if (!*body) return respond(reject(ctx, body->error(), v));
+            respond(json_response(200, std::move(body->value()), v));
+        };
+    };
+    if (!ctx.queries->submit(std::move(job))) {
+        respond(reject(ctx,
+                       {ErrorCode::overloaded, "too many records queries in progress (" +
+                                                   std::to_string(QueryWorker::kMaxQueued) +
+                                                   " queued); retry later"},
+                       v));
+    }
 }
 
 void crab_route(ServerContext& ctx, const HttpRequest& req, Respond& respond) {
@@ -232,7 +247,7 @@ void crab_route(ServerContext& ctx, const HttpRequest& req, Respond& respond) {
     if (rest == "buffer" && get) return respond(buffer_response(ctx, name, v));
     if (rest == "snapshots" && post) return push(ctx, name, req, std::move(respond));
     if (rest == "collect" && post) return collect_one(ctx, name, req, std::move(respond));
-    if (rest == "records" && get) return respond(records_response(ctx, name, req));
+    if (rest == "records" && get) return records(ctx, name, req, std::move(respond));
     if (rest.empty() || rest == "buffer" || rest == "snapshots" || rest == "collect" ||
         rest == "records") {
         return respond(reject(ctx, {ErrorCode::method_not_allowed, "method not allowed here"}, v));

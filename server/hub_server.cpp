@@ -93,8 +93,9 @@ int run_hub(const Config& config) {
     core::Hub hub(hub_options(config), executor, writer, metrics, clock);
     hub_ptr = &hub;
     AlertService alerts(ioc, executor, writer, clock, config.data_dir, config.alerts_file);
-    ServerContext ctx{config,  hub, metrics, protocol::Decoder(config.limits),
-                      &alerts, {},  false,   {}};
+    QueryWorker queries(ioc, config.limits);
+    ServerContext ctx{config, hub,   metrics, protocol::Decoder(config.limits), &alerts, &queries,
+                      {},     false, {}};
     try {
         alerts.load();
     } catch (const std::exception& e) {
@@ -171,6 +172,7 @@ int run_hub(const Config& config) {
     });
     ioc.run();
 
+    queries.stop();
     alerts.stop();
     hub.flush_writes();
     writer.stop();

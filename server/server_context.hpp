@@ -13,6 +13,7 @@
 #include "protocol/decoder.hpp"
 #include "server/alert_service.hpp"
 #include "server/config.hpp"
+#include "server/query_worker.hpp"
 
 namespace octopus::server {
 
@@ -29,6 +30,7 @@ struct ServerContext {
     core::Metrics& metrics;
     protocol::Decoder decoder;
     AlertService* alerts = nullptr;  // alert rules, hooks and alert subscriptions
+    QueryWorker* queries = nullptr;  // runs records queries off this thread
     std::unordered_map<const Closable*, std::weak_ptr<Closable>> sessions;
     bool stopping = false;
     std::function<void()> on_drained;  // called once stopping and the last session has gone
