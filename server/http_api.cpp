@@ -261,6 +261,23 @@ nlohmann::json crabs_json(const core::Hub& hub) {
     return list;
 }
 
+// The [[polling]] scheduler's counters, one Prometheus counter per outcome.
+std::string poll_metrics(const core::PollCounters& c) {
+    std::string out =
+        "# HELP octopus_poll_total Scheduled collect requests ([[polling]]), by outcome.\n"
+        "# TYPE octopus_poll_total counter\n";
+    for (auto [outcome, n] : {std::pair{"requested", c.requests},
+                              {"answered", c.answered},
+                              {"timeout", c.timeouts},
+                              {"failed", c.failed},
+                              {"deferred", c.deferred},
+                              {"skipped_busy", c.skipped_busy},
+                              {"silent", c.silent}})
+        out += "octopus_poll_total{outcome=\"" + std::string(outcome) + "\"} " + std::to_string(n) +
+               "\n";
+    return out;
+}
+
 // POST /v1/admin/reload: the alert rules file is read again; a bad one changes nothing.
 HttpResponse reload_response(ServerContext& ctx, unsigned version) {
     if (auto problem = ctx.alerts->reload())
@@ -312,6 +329,7 @@ void handle_http(ServerContext& ctx, const HttpRequest& req, Respond respond) {
                                         {"octopus_crabs_known", static_cast<double>(crabs.size())},
                                         {"octopus_crabs_online", static_cast<double>(online)}});
         text += ctx.alerts->render_metrics();
+        if (ctx.poller) text += poll_metrics(ctx.poller->counters());
         auto res = json_response(200, std::move(text), v);
         res.set(http::field::content_type, "text/plain; version=0.0.4");
         return respond(std::move(res));

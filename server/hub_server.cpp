@@ -94,8 +94,9 @@ int run_hub(const Config& config) {
     hub_ptr = &hub;
     AlertService alerts(ioc, executor, writer, clock, config.data_dir, config.alerts_file);
     QueryWorker queries(ioc, config.limits);
-    ServerContext ctx{config, hub,   metrics, protocol::Decoder(config.limits), &alerts, &queries,
-                      {},     false, {}};
+    ServerContext ctx{config,  hub,      metrics, protocol::Decoder(config.limits),
+                      &alerts, &queries, nullptr, {},
+                      false,   {}};
     try {
         alerts.load();
     } catch (const std::exception& e) {
@@ -146,6 +147,7 @@ int run_hub(const Config& config) {
         hub.mark_silent(crab);
     };
     if (!config.polling.empty()) poller.start();
+    ctx.poller = &poller;
     alerts.start();
     asio::signal_set hangup(ioc, SIGHUP);
     std::function<void()> on_hangup = [&] {

@@ -10,6 +10,7 @@
 
 #include "core/hub.hpp"
 #include "core/metrics.hpp"
+#include "core/poll_scheduler.hpp"
 #include "protocol/decoder.hpp"
 #include "server/alert_service.hpp"
 #include "server/config.hpp"
@@ -29,8 +30,9 @@ struct ServerContext {
     core::Hub& hub;
     core::Metrics& metrics;
     protocol::Decoder decoder;
-    AlertService* alerts = nullptr;  // alert rules, hooks and alert subscriptions
-    QueryWorker* queries = nullptr;  // runs records queries off this thread
+    AlertService* alerts = nullptr;               // alert rules, hooks and alert subscriptions
+    QueryWorker* queries = nullptr;               // runs records queries off this thread
+    const core::PollScheduler* poller = nullptr;  // [[polling]], for its /metrics counters
     std::unordered_map<const Closable*, std::weak_ptr<Closable>> sessions;
     bool stopping = false;
     std::function<void()> on_drained;  // called once stopping and the last session has gone

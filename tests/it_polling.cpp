@@ -74,6 +74,9 @@ TEST_CASE("polling paces collect requests by min_delay and stores the answers") 
     }
     CHECK(replied == ids);
 
+    auto metrics = http_request(hub.port(), "GET", "/metrics").body;
+    CHECK(metrics.find("octopus_poll_total{outcome=\"answered\"} " + std::to_string(ids.size())) !=
+          std::string::npos);
     CHECK_FALSE(idle->recv(milliseconds(100)).has_value());  // never asked
     idle.reset();  // hang up, so the hub's shutdown does not wait for it
     crab.close();
