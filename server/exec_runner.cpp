@@ -4,8 +4,10 @@
 // socketpair (Asio sends with MSG_NOSIGNAL, so a child that exits without reading cannot
 // SIGPIPE the hub), the exit is a pidfd becoming readable, the timeout a steady_timer. Every
 // descriptor is created O_CLOEXEC, and the spawn closes everything from fd 3 up in the child.
+// The child's stdout and stderr go to a second socketpair; the first 4 KiB are kept (the rest
+// is read and dropped, so a chatty child never blocks) and a failure's detail ends with them.
 // Invariant: a spawned child is always reaped, by its exit handler or by abort() (SIGKILL, then
-// a waitpid that returns at once).
+// a bounded wait; a child stuck in the kernel is left to a detached reaper thread).
 #include "server/exec_runner.hpp"
 
 #include <fcntl.h>
@@ -14,6 +16,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
+#include <array>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -39,9 +43,12 @@ std::string errno_text(int err) {
     return std::strerror(err);
 }
 
-// Spawns argv with `stdin_fd` as its stdin and /dev/null as stdout and stderr. Returns 0 or
-// an errno value.
-int spawn(const std::vector<std::string>& argv, int stdin_fd, pid_t& pid) {
+// Output kept from a child, for the detail of a failed run.
+constexpr std::size_t kMaxOutput = 4096;
+
+// Spawns argv with `stdin_fd` as its stdin and `out_fd` as stdout and stderr. Returns 0 or an
+// errno value.
+int spawn(const std::vector<std::string>& argv, int stdin_fd, int out_fd, pid_t& pid) {
     if (argv.empty() || argv[0].empty()) return EINVAL;
     std::vector<char*> args;
     for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
@@ -50,8 +57,8 @@ int spawn(const std::vector<std::string>& argv, int stdin_fd, pid_t& pid) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions, out_fd, 2);
     posix_spawn_file_actions_addclosefrom_np(&actions, 3);
 
     posix_spawnattr_t attr;
@@ -76,6 +83,7 @@ class ExecRun final : public HookCall, public std::enable_shared_from_this<ExecR
             HookDone done)
         : io_(io),
           stdin_(io),
+          output_(io),
           exit_(io),
           timer_(io),
           timeout_(spec.timeout),
@@ -83,18 +91,26 @@ class ExecRun final : public HookCall, public std::enable_shared_from_this<ExecR
           done_(std::move(done)) {}
 
     void start(const std::vector<std::string>& argv) {
-        int fds[2];
+        int fds[2], out[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
             return finish_later({false, -1, "spawn: socketpair: " + errno_text(errno)});
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, out) != 0) {
+            ::close(fds[0]);
+            ::close(fds[1]);
+            return finish_later({false, -1, "spawn: socketpair: " + errno_text(errno)});
+        }
         boost::system::error_code ec;
         stdin_.assign(asio::local::stream_protocol(), fds[0], ec);
-        int rc = spawn(argv, fds[1], pid_);
+        output_.assign(asio::local::stream_protocol(), out[0], ec);
+        int rc = spawn(argv, fds[1], out[1], pid_);
         ::close(fds[1]);
+        ::close(out[1]);
         if (rc != 0) {
             pid_ = -1;
             return finish_later({false, -1, "spawn " + argv_0(argv) + ": " + errno_text(rc)});
         }
         watch_exit();
+        read_output();
         timer_.expires_after(timeout_);
         timer_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
             if (wait_ec || self->pid_ < 0) return;
@@ -115,6 +131,7 @@ class ExecRun final : public HookCall, public std::enable_shared_from_this<ExecR
         close_stdin();
         boost::system::error_code ignored;
         exit_.close(ignored);
+        output_.close(ignored);
         if (pid_ > 0) {
             ::kill(pid_, SIGKILL);
             reap_killed(pid_);
@@ -164,6 +181,30 @@ class ExecRun final : public HookCall, public std::enable_shared_from_this<ExecR
         });
     }
 
+    void read_output() {
+        output_.async_read_some(
+            asio::buffer(chunk_),
+            [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                self->keep_output(n);
+                if (!ec) self->read_output();
+            });
+    }
+
+    void keep_output(std::size_t n) {
+        output_text_.append(chunk_.data(), std::min(n, kMaxOutput - output_text_.size()));
+    }
+
+    // What the child wrote, as far as it is there now (read without blocking), on one line.
+    std::string output_tail() {
+        boost::system::error_code ec;
+        while (output_.is_open() && output_.available(ec) > 0 && !ec)
+            keep_output(output_.read_some(asio::buffer(chunk_), ec));
+        std::string text = output_text_;
+        std::replace(text.begin(), text.end(), '\n', ' ');
+        while (!text.empty() && text.back() == ' ') text.pop_back();
+        return text.empty() ? "" : ": " + text;
+    }
+
     // Reaps the child if it has ended and reports; false while it still runs.
     bool reap() {
         int status = 0;
@@ -178,12 +219,16 @@ class ExecRun final : public HookCall, public std::enable_shared_from_this<ExecR
             finish({false, -1, "waitpid: " + errno_text(errno)});
         } else if (WIFEXITED(status)) {
             int code = WEXITSTATUS(status);
-            finish({code == 0, code, "exit " + std::to_string(code)});
+            finish({code == 0, code, "exit " + std::to_string(code) + (code ? output_tail() : "")});
         } else if (killed_) {
-            finish({false, -1, "killed after timeout " + std::to_string(timeout_.count()) + " ms"});
+            finish({false, -1,
+                    "killed after timeout " + std::to_string(timeout_.count()) + " ms" +
+                        output_tail()});
         } else {
-            finish({false, -1, "killed by signal " + std::to_string(WTERMSIG(status))});
+            finish({false, -1,
+                    "killed by signal " + std::to_string(WTERMSIG(status)) + output_tail()});
         }
+        output_.close(ignored);
         return true;
     }
 
@@ -207,6 +252,9 @@ class ExecRun final : public HookCall, public std::enable_shared_from_this<ExecR
 
     asio::io_context& io_;
     asio::local::stream_protocol::socket stdin_;
+    asio::local::stream_protocol::socket output_;  // the child's stdout and stderr
+    std::array<char, 1024> chunk_{};
+    std::string output_text_;  // the first kMaxOutput bytes of it
     asio::posix::stream_descriptor exit_;
     asio::steady_timer timer_;
     std::optional<asio::steady_timer> poll_timer_;

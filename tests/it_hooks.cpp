@@ -356,14 +356,15 @@ TEST_CASE("an exec child does not inherit the hub's other descriptors") {
     ::close(leaky);
 }
 
-TEST_CASE("an exec hook that exits 3 fails with status 3, retried only when asked") {
+TEST_CASE("an exec hook that exits 3 fails with status 3 and its output, retried only when asked") {
     Harness h;
     auto twice = exec_of({"/bin/sh", "-c", "exit 3"});
     twice.max_attempts = 2;
     twice.backoff = 10ms;
-    h.configure({{"once", exec_of({"/bin/sh", "-c", "exit 3"})},
-                 {"twice", twice},
-                 {"missing", exec_of({"/nonexistent/octopus-hook"})}});
+    h.configure(
+        {{"once", exec_of({"/bin/sh", "-c", "echo page failed; echo no route >&2; exit 3"})},
+         {"twice", twice},
+         {"missing", exec_of({"/nonexistent/octopus-hook"})}});
     CHECK(h.enqueue("once", 1, alert(1)));
     CHECK(h.enqueue("twice", 2, alert(2)));
     CHECK(h.enqueue("missing", 3, alert(3)));
@@ -373,7 +374,7 @@ TEST_CASE("an exec hook that exits 3 fails with status 3, retried only when aske
     CHECK_FALSE(once[0].ok);
     CHECK(once[0].final);
     CHECK(once[0].status == 3);
-    CHECK(once[0].detail == "exit 3");
+    CHECK(once[0].detail == "exit 3: page failed no route");
 
     auto retried = h.reports.wait_final("twice", 1);
     REQUIRE(retried.size() == 2);
