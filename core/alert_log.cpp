@@ -37,16 +37,10 @@ AlertLoadStats AlertLog::load(const EventFn& fn) {
     return stats;
 }
 
-std::vector<std::string> AlertLog::recent_deliveries(std::size_t n) const {
-    std::vector<std::string> out;
-    for (const char* name : {"deliveries.jsonl", "deliveries-failed.jsonl"}) {
-        auto file = dir_ / "manifests" / name;
-        if (!fs::exists(file)) continue;
-        auto lines = read_tail_lines(file, n);
-        out.insert(out.end(), std::make_move_iterator(lines.begin()),
-                   std::make_move_iterator(lines.end()));
-    }
-    return out;
+std::vector<std::string> AlertLog::delivery_tail(bool ok, std::size_t n) const {
+    auto file = dir_ / "manifests" / (ok ? "deliveries.jsonl" : "deliveries-failed.jsonl");
+    if (!fs::exists(file)) return {};
+    return read_tail_lines(file, n);
 }
 
 void AlertLog::record(const protocol::AlertEvent& event, std::string line,

@@ -40,8 +40,8 @@ class AlertLog {
     // Start-up, before the writer runs: cuts torn tails, then calls fn for every recorded
     // transition in file order (month, then line), streaming: nothing is kept here.
     AlertLoadStats load(const EventFn& fn);
-    // Start-up: the last `n` lines of each delivery manifest (succeeded, then failed).
-    std::vector<std::string> recent_deliveries(std::size_t n) const;
+    // Start-up: the last `n` lines of deliveries.jsonl (ok) or deliveries-failed.jsonl.
+    std::vector<std::string> delivery_tail(bool ok, std::size_t n) const;
     // Appends one transition line (no newline in `line`); `done` runs on the executor's thread.
     void record(const protocol::AlertEvent& event, std::string line, std::function<void()> done);
     // Appends one delivery attempt line to deliveries.jsonl or deliveries-failed.jsonl.

@@ -15,8 +15,9 @@ namespace {
 // Alert events kept in memory for {"alert_seq":N} replays; older ones are in the audit files.
 constexpr std::size_t kRecentAlerts = 10000;
 constexpr std::chrono::seconds kTick{1};
-// How many of the newest hook notifications are checked for a final delivery at start-up.
-constexpr std::size_t kRedriveWindow = 1000;
+// How many of the newest hook notifications are checked for a final delivery at start-up (as
+// many as the smallest default hook queue takes, so a redelivery is never dropped as overflow).
+constexpr std::size_t kRedriveWindow = 100;
 
 bool wants(const std::vector<std::string>& globs, const std::string& crab) {
     for (const auto& g : globs) {
@@ -70,7 +71,7 @@ AlertService::AlertService(boost::asio::io_context& io, core::Executor& executor
 
 void AlertService::load() {
     if (rules_file_) apply(load_alert_config(*rules_file_));
-    std::deque<Owed> owed;
+    auto& owed = owed_;
     auto stats = log_.load([&](const protocol::AlertEvent& event, std::string_view line) {
         engine_.restore(event);
         if (!event.notifies()) return;
@@ -87,23 +88,40 @@ void AlertService::load() {
         "{} pending or firing",
         engine_.rules().size(), hook_count_, stats.events, stats.bad_lines, stats.torn_bytes,
         engine_.active().size());
-    redrive(owed);
+}
+
+// The (alert_seq, hook) pairs with a final delivery line, each manifest read from its end back
+// past `oldest`, so every owed notification is checked against all of its lines.
+std::set<std::pair<std::uint64_t, std::string>> AlertService::settled(std::uint64_t oldest) {
+    std::set<std::pair<std::uint64_t, std::string>> out;
+    for (bool ok : {true, false}) {
+        for (std::size_t n = 4096;; n *= 4) {
+            auto lines = log_.delivery_tail(ok, n);
+            bool reached = lines.size() < n;  // the whole file
+            for (const auto& line : lines) {
+                auto j = nlohmann::json::parse(line, nullptr, false);
+                if (!j.is_object()) continue;
+                auto seq = j.value("alert_seq", std::uint64_t{0});
+                reached = reached || seq < oldest;
+                if (j.value("final", false)) out.emplace(seq, j.value("hook", ""));
+            }
+            if (reached) break;
+        }
+    }
+    return out;
 }
 
 // Notifications whose hook never reached a final outcome (the hub stopped or crashed while they
 // were queued or in flight) are sent again: hooks get every alert at least once.
-void AlertService::redrive(const std::deque<Owed>& owed) {
-    std::set<std::pair<std::uint64_t, std::string>> settled;
-    for (const auto& line : log_.recent_deliveries(2 * kRedriveWindow)) {
-        auto j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_object() && j.value("final", false))
-            settled.emplace(j.value("alert_seq", std::uint64_t{0}), j.value("hook", ""));
-    }
+void AlertService::redrive() {
+    if (owed_.empty()) return;
+    auto done = settled(owed_.front().alert_seq);
     std::size_t sent = 0;
-    for (const auto& o : owed) {
-        if (settled.count({o.alert_seq, o.hook})) continue;
+    for (const auto& o : owed_) {
+        if (done.count({o.alert_seq, o.hook})) continue;
         sent += hooks_.enqueue(o.hook, o.alert_seq, o.json) ? 1 : 0;
     }
+    owed_.clear();
     if (sent)
         spdlog::warn("alerts: sending {} notifications again that had no final delivery", sent);
 }
@@ -120,6 +138,7 @@ void AlertService::apply(AlertConfig config) {
 }
 
 void AlertService::start() {
+    redrive();
     schedule_tick();
 }
 
@@ -216,16 +235,29 @@ std::pair<std::size_t, std::size_t> AlertService::publish(const Recent& r) {
 // queue refuses is counted into the next gap message, so a client always learns what it missed.
 bool AlertService::send(core::SubscriberSink& sink, const std::string& id, AlertSub& sub,
                         const Recent& r) {
-    if (sub.missed > 0 &&
-        sink.deliver_event(std::make_shared<const std::string>(
+    if (!send_gap(sink, id, sub) || !sink.deliver_event(std::make_shared<const std::string>(
+                                        protocol::alert_frame(id, *r.json)))) {
+        if (sub.missed++ == 0) sub.gap_from = r.alert_seq;
+        sub.gap_to = r.alert_seq;
+        return false;
+    }
+    return true;
+}
+
+// The gap message owed to `sub`, if any; false while the queue still refuses it.
+bool AlertService::send_gap(core::SubscriberSink& sink, const std::string& id, AlertSub& sub) {
+    if (sub.missed == 0) return true;
+    if (!sink.deliver_event(std::make_shared<const std::string>(
             protocol::encode_alert_gap(id, sub.gap_from, sub.gap_to, sub.missed))))
-        sub.missed = 0;
-    if (sub.missed == 0 &&
-        sink.deliver_event(std::make_shared<const std::string>(protocol::alert_frame(id, *r.json))))
-        return true;
-    if (sub.missed++ == 0) sub.gap_from = r.alert_seq;
-    sub.gap_to = r.alert_seq;
-    return false;
+        return false;
+    sub.missed = 0;
+    return true;
+}
+
+void AlertService::flush_gaps(core::SubscriberSink& sink) {
+    auto it = subs_.find(&sink);
+    if (it == subs_.end()) return;
+    for (auto& [id, sub] : it->second) send_gap(sink, id, sub);
 }
 
 void AlertService::on_attempt(const DeliveryAttempt& a) {

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,8 @@ class AlertService {
     // Start-up, before the hub recovers: loads the rules (throws on a bad file) and rebuilds
     // alert state from the audit trail.
     void load();
-    // After start-up: the once-a-second tick for time-based conditions.
+    // After start-up: redelivers hook notifications the records owe, and starts the
+    // once-a-second tick for time-based conditions.
     void start();
     // Shutdown, first step (the hub must stop calling the observer too): no more evaluation, so
     // closing every crab's connection does not fire `offline` alerts. Hooks keep delivering.
@@ -54,6 +56,8 @@ class AlertService {
     void subscribe(core::SubscriberSink& sink, const protocol::Subscribe& spec);
     bool unsubscribe(core::SubscriberSink& sink, const std::string& id);
     void remove_subscriber(core::SubscriberSink& sink);
+    // The sink's queue has drained: gap messages owed to its alert subscriptions go out now.
+    void flush_gaps(core::SubscriberSink& sink);
 
     // GET /v1/alerts: every pending or firing alert, as a JSON array of events.
     std::string active_json() const;
@@ -84,11 +88,13 @@ class AlertService {
     void apply(AlertConfig config);
     void on_transition(const core::AlertTransition& t);
     void notify(const core::AlertTransition& t, const std::shared_ptr<const std::string>& json);
-    void redrive(const std::deque<Owed>& owed);
+    std::set<std::pair<std::uint64_t, std::string>> settled(std::uint64_t oldest);
+    void redrive();
     void remember(Recent r);
     // (subscriptions sent to, subscriptions whose full queue refused it)
     std::pair<std::size_t, std::size_t> publish(const Recent& r);
     bool send(core::SubscriberSink& sink, const std::string& id, AlertSub& sub, const Recent& r);
+    bool send_gap(core::SubscriberSink& sink, const std::string& id, AlertSub& sub);
     DeliveryAttempt builtin_attempt(const core::AlertTransition& t, const char* hook,
                                     std::string detail) const;
     void on_attempt(const DeliveryAttempt& a);
@@ -102,6 +108,7 @@ class AlertService {
     std::size_t hook_count_ = 0;
     boost::asio::steady_timer tick_;
     bool stopped_ = false;
+    std::deque<Owed> owed_;      // start-up only: the newest hook notifications, to redrive
     std::deque<Recent> recent_;  // notified events that went to "ws", newest last (bounded)
     // Alert subscriptions: sink -> id -> subscription.
     std::map<core::SubscriberSink*, std::map<std::string, AlertSub>> subs_;

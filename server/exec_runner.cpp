@@ -4,8 +4,10 @@
 // socketpair (Asio sends with MSG_NOSIGNAL, so a child that exits without reading cannot
 // SIGPIPE the hub), the exit is a pidfd becoming readable, the timeout a steady_timer. Every
 // descriptor is created O_CLOEXEC, and the spawn closes everything from fd 3 up in the child.
-// The child's stdout and stderr go to a second socketpair; the first 4 KiB are kept (the rest
-// is read and dropped, so a chatty child never blocks) and a failure's detail ends with them.
+// The child's stdout and stderr go to a second socketpair, read asynchronously; the first 4 KiB
+// are kept (the rest is read and dropped, so a chatty child never blocks) and a failure's detail
+// ends with them. The outcome is reported when the output ends, or kOutputGrace after the exit
+// (a grandchild may hold the output open).
 // Invariant: a spawned child is always reaped, by its exit handler or by abort() (SIGKILL, then
 // a bounded wait; a child stuck in the kernel is left to a detached reaper thread).
 #include "server/exec_runner.hpp"
@@ -43,8 +45,10 @@ std::string errno_text(int err) {
     return std::strerror(err);
 }
 
-// Output kept from a child, for the detail of a failed run.
+// Output kept from a child, for the detail of a failed run, and how long after its exit the
+// rest of its output is waited for.
 constexpr std::size_t kMaxOutput = 4096;
+constexpr std::chrono::milliseconds kOutputGrace{100};
 
 // Spawns argv with `stdin_fd` as its stdin and `out_fd` as stdout and stderr. Returns 0 or an
 // errno value.
@@ -186,7 +190,9 @@ class ExecRun final : public HookCall, public std::enable_shared_from_this<ExecR
             asio::buffer(chunk_),
             [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
                 self->keep_output(n);
-                if (!ec) self->read_output();
+                if (!ec) return self->read_output();
+                self->output_done_ = true;
+                if (self->exited_) self->report();
             });
     }
 
@@ -194,15 +200,32 @@ class ExecRun final : public HookCall, public std::enable_shared_from_this<ExecR
         output_text_.append(chunk_.data(), std::min(n, kMaxOutput - output_text_.size()));
     }
 
-    // What the child wrote, as far as it is there now (read without blocking), on one line.
-    std::string output_tail() {
-        boost::system::error_code ec;
-        while (output_.is_open() && output_.available(ec) > 0 && !ec)
-            keep_output(output_.read_some(asio::buffer(chunk_), ec));
+    // What the child wrote, on one line, as the tail of a failure's detail.
+    std::string output_tail() const {
         std::string text = output_text_;
         std::replace(text.begin(), text.end(), '\n', ' ');
         while (!text.empty() && text.back() == ' ') text.pop_back();
         return text.empty() ? "" : ": " + text;
+    }
+
+    // The child has ended: report once its output has ended too, or after kOutputGrace.
+    void exited(HookOutcome outcome) {
+        outcome_ = std::move(outcome);
+        exited_ = true;
+        if (output_done_) return report();
+        timer_.expires_after(kOutputGrace);
+        timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (!ec && !self->output_done_) self->report();
+        });
+    }
+
+    void report() {
+        if (!done_) return;  // reported already
+        if (!outcome_.ok) outcome_.detail += output_tail();
+        boost::system::error_code ignored;
+        output_.close(ignored);
+        timer_.cancel();
+        finish(std::move(outcome_));
     }
 
     // Reaps the child if it has ended and reports; false while it still runs.
@@ -216,19 +239,15 @@ class ExecRun final : public HookCall, public std::enable_shared_from_this<ExecR
         boost::system::error_code ignored;
         exit_.close(ignored);
         if (r < 0) {
-            finish({false, -1, "waitpid: " + errno_text(errno)});
+            exited({false, -1, "waitpid: " + errno_text(errno)});
         } else if (WIFEXITED(status)) {
             int code = WEXITSTATUS(status);
-            finish({code == 0, code, "exit " + std::to_string(code) + (code ? output_tail() : "")});
+            exited({code == 0, code, "exit " + std::to_string(code)});
         } else if (killed_) {
-            finish({false, -1,
-                    "killed after timeout " + std::to_string(timeout_.count()) + " ms" +
-                        output_tail()});
+            exited({false, -1, "killed after timeout " + std::to_string(timeout_.count()) + " ms"});
         } else {
-            finish({false, -1,
-                    "killed by signal " + std::to_string(WTERMSIG(status)) + output_tail()});
+            exited({false, -1, "killed by signal " + std::to_string(WTERMSIG(status))});
         }
-        output_.close(ignored);
         return true;
     }
 
@@ -255,6 +274,9 @@ class ExecRun final : public HookCall, public std::enable_shared_from_this<ExecR
     asio::local::stream_protocol::socket output_;  // the child's stdout and stderr
     std::array<char, 1024> chunk_{};
     std::string output_text_;  // the first kMaxOutput bytes of it
+    bool output_done_ = false;
+    bool exited_ = false;
+    HookOutcome outcome_;  // waits here for the output to end
     asio::posix::stream_descriptor exit_;
     asio::steady_timer timer_;
     std::optional<asio::steady_timer> poll_timer_;

@@ -209,21 +209,31 @@ void records(ServerContext& ctx, const std::string& name, const HttpRequest& req
     if (!query) return respond(reject(ctx, query.error(), v));
     core::RecordsSource source{ctx.config.data_dir / name, name, ctx.hub.get_buffer(name).value(),
                                info->stored == info->buffered};
-    auto job = [&ctx, source = std::move(source), query = std::move(query.value()), respond,
+    // `respond` (it holds the HTTP session) lives in one place at a time, and ends up in the
+    // continuation, so the session is only ever released on the network thread.
+    auto shared = std::make_shared<Respond>(std::move(respond));
+    auto job = [&ctx, source = std::move(source), query = std::move(query.value()), shared,
                 v](protocol::Decoder& decoder) -> QueryWorker::Then {
         auto body = std::make_shared<protocol::Result<std::string>>(
             core::run_records_query(source, query, decoder));
-        return [&ctx, body, respond, v] {
+        return [&ctx, body, respond = std::move(*shared), v] {
             if (!*body) return respond(reject(ctx, body->error(), v));
             respond(json_response(200, std::move(body->value()), v));
         };
     };
-    if (!ctx.queries->submit(std::move(job))) {
-        respond(reject(ctx,
-                       {ErrorCode::overloaded, "too many records queries in progress (" +
-                                                   std::to_string(QueryWorker::kMaxQueued) +
-                                                   " queued); retry later"},
-                       v));
+    auto failed = [shared, v](const std::string& what) -> QueryWorker::Then {
+        return [respond = std::move(*shared), what, v] {
+            nlohmann::json body = {{"code", "internal"},
+                                   {"message", "records query failed: " + what}};
+            respond(json_response(500, body.dump(), v));
+        };
+    };
+    if (!ctx.queries->submit(std::move(job), std::move(failed))) {
+        (*shared)(reject(ctx,
+                         {ErrorCode::overloaded, "too many records queries in progress (" +
+                                                     std::to_string(QueryWorker::kMaxQueued) +
+                                                     " queued); retry later"},
+                         v));
     }
 }
 

@@ -24,6 +24,17 @@ namespace {
 
 constexpr std::chrono::seconds kDrainTimeout{3};
 
+// The hub's io_context, able to destroy the handlers it still holds (a session whose drain timed
+// out, a records answer posted late) while the objects their destructors touch (the server
+// context, metrics, the hub) still exist; a plain io_context only does so in its destructor,
+// after them. shutdown() destroys pending handlers and leaves the services in place, so I/O
+// objects destroyed later and posts made later stay valid (they are dropped, never run).
+class HubIoContext : public asio::io_context {
+  public:
+    using asio::io_context::io_context;
+    void drop_pending_handlers() { shutdown(); }
+};
+
 // Each connection is a descriptor, and each crab that has written holds a few more (its lock,
 // its open record file, state.db and its WAL files), so the default soft limit (1024) is far
 // too low. The soft limit goes up to the hard one; a hub allowed to (CAP_SYS_RESOURCE) also
@@ -82,7 +93,7 @@ int run_hub(const Config& config) {
     }
     raise_fd_limit();
 
-    asio::io_context ioc(1);
+    HubIoContext ioc(1);
     AsioExecutor executor(ioc);
     core::Metrics metrics;
     core::SystemClock clock;
@@ -176,6 +187,7 @@ int run_hub(const Config& config) {
 
     queries.stop();
     alerts.stop();
+    ioc.drop_pending_handlers();
     hub.flush_writes();
     writer.stop();
     hub.end_runs();

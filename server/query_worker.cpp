@@ -11,11 +11,11 @@ QueryWorker::~QueryWorker() {
     stop();
 }
 
-bool QueryWorker::submit(Job job) {
+bool QueryWorker::submit(Job job, std::function<Then(const std::string&)> failed) {
     {
         std::lock_guard lock(mu_);
         if (stopping_ || jobs_.size() >= kMaxQueued) return false;
-        jobs_.push_back(std::move(job));
+        jobs_.emplace_back(std::move(job), std::move(failed));
     }
     cv_.notify_one();
     return true;
@@ -31,6 +31,15 @@ void QueryWorker::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
+// A job that throws (out of memory, a file system error) answers 500 instead of ending the hub.
+QueryWorker::Then QueryWorker::run_job(Job& job) {
+    try {
+        return job(decoder_);
+    } catch (const std::exception& e) {
+        return failed_(e.what());
+    }
+}
+
 void QueryWorker::run() {
     for (;;) {
         Job job;
@@ -38,10 +47,14 @@ void QueryWorker::run() {
             std::unique_lock lock(mu_);
             cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
             if (stopping_) return;
-            job = std::move(jobs_.front());
+            job = std::move(jobs_.front().first);
+            failed_ = std::move(jobs_.front().second);
             jobs_.pop_front();
         }
-        boost::asio::post(io_, job(decoder_));
+        Then then = run_job(job);
+        job = nullptr;  // its captures (an HTTP session) must end on the network thread, in then
+        failed_ = nullptr;
+        boost::asio::post(io_, std::move(then));
     }
 }
 

@@ -25,23 +25,27 @@ class QueryWorker {
     using Job = std::function<Then(protocol::Decoder& decoder)>;
 
     QueryWorker(boost::asio::io_context& io, protocol::Limits limits);
+
+    // Any thread. False when the queue is full (the job is not run). When the job throws,
+    // `failed(what)` is what runs on the network thread instead.
+    bool submit(Job job, std::function<Then(const std::string& what)> failed);
     ~QueryWorker();
     QueryWorker(const QueryWorker&) = delete;
     QueryWorker& operator=(const QueryWorker&) = delete;
 
-    // Any thread. False when the queue is full (the job is not run).
-    bool submit(Job job);
     // Ends the thread after the job in progress; queued jobs are dropped. Idempotent.
     void stop();
 
   private:
     void run();
+    Then run_job(Job& job);
 
     boost::asio::io_context& io_;
     protocol::Decoder decoder_;
     std::mutex mu_;
     std::condition_variable cv_;
-    std::deque<Job> jobs_;
+    std::deque<std::pair<Job, std::function<Then(const std::string&)>>> jobs_;
+    std::function<Then(const std::string&)> failed_;  // of the job in progress (worker thread)
     bool stopping_ = false;
     std::thread thread_;
 };

@@ -225,6 +225,7 @@ void SubscriberSession::write_next() {
 // The queue emptied: report skipped ranges, then let held durable consumers catch up.
 void SubscriberSession::on_drained() {
     for (auto& [id, sub] : subs_) flush_gap(*sub);
+    if (ctx_.alerts) ctx_.alerts->flush_gaps(*this);
     resume_held();
 }
 
