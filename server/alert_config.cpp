@@ -257,9 +257,11 @@ AlertConfig load_alert_config(const std::filesystem::path& file) {
     try {
         root = toml::parse_file(file.string());
     } catch (const toml::parse_error& e) {
-        throw std::runtime_error(file.string() + ":" + std::to_string(e.source().begin.line) + ":" +
-                                 std::to_string(e.source().begin.column) + ": " +
-                                 std::string(e.description()));
+        auto at = e.source().begin;  // line 0: the file itself (missing, unreadable)
+        throw std::runtime_error(
+            file.string() +
+            (at.line ? ":" + std::to_string(at.line) + ":" + std::to_string(at.column) : "") +
+            ": " + std::string(e.description()));
     }
     AlertConfig c;
     try {

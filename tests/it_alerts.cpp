@@ -376,6 +376,12 @@ TEST_CASE("bad rule files are refused with line and column and the old rules sta
                           (other.path() / "alerts.toml").string()});
     CHECK(r.exit_code == 2);
     CHECK(r.output.find("alerts.toml:3:15:") != std::string::npos);
+    auto missing =
+        run_command({(bin_dir() / "octopus").string(), "serve", "--listen", "127.0.0.1:0", "--data",
+                     (other.path() / "data").string(), "--no-local-crab", "--alerts",
+                     (other.path() / "none.toml").string()});
+    CHECK(missing.exit_code == 2);
+    CHECK(missing.output.find("none.toml: File could not be opened") != std::string::npos);
 }
 
 TEST_CASE("alert state survives kill -9 without notifying again") {
