@@ -187,7 +187,25 @@ void AlertService::on_transition(const core::AlertTransition& t) {
     ++transitions_[static_cast<std::size_t>(t.to)];
     auto json = std::make_shared<const std::string>(protocol::encode_alert_event(t));
     if (!t.notifies()) return log_.record(t, *json, [] {});
-    log_.record(t, *json, [this, t, json] { notify(t, json); });
+    log_.record(t, *json, [this, t, json] {
+        waiting_.push_back({t, json});
+        release();
+    });
+}
+
+// Notifications go out in alert_seq order, each once its record and the snapshot that caused it
+// (hub_seq) are both durable: an alert is never told about a value a crash could still lose.
+void AlertService::hub_durable(std::uint64_t hub_seq) {
+    durable_hub_seq_ = std::max(durable_hub_seq_, hub_seq);
+    release();
+}
+
+void AlertService::release() {
+    while (!waiting_.empty() && waiting_.front().t.hub_seq <= durable_hub_seq_) {
+        auto w = std::move(waiting_.front());
+        waiting_.pop_front();
+        notify(w.t, w.json);
+    }
 }
 
 void AlertService::notify(const core::AlertTransition& t,

@@ -51,6 +51,8 @@ class AlertService {
     std::optional<std::string> reload();
 
     core::HubObserver& observer() { return engine_; }
+    // The hub's snapshots up to hub_seq are durable (the disk writer's report, on this thread).
+    void hub_durable(std::uint64_t hub_seq);
 
     // Alert subscriptions ("alerts":true on /v1/subscribe).
     void subscribe(core::SubscriberSink& sink, const protocol::Subscribe& spec);
@@ -88,6 +90,7 @@ class AlertService {
     void apply(AlertConfig config);
     void on_transition(const core::AlertTransition& t);
     void notify(const core::AlertTransition& t, const std::shared_ptr<const std::string>& json);
+    void release();
     std::set<std::pair<std::uint64_t, std::string>> settled(std::uint64_t oldest);
     void redrive();
     void remember(Recent r);
@@ -108,6 +111,13 @@ class AlertService {
     std::size_t hook_count_ = 0;
     boost::asio::steady_timer tick_;
     bool stopped_ = false;
+    struct Waiting {
+        core::AlertTransition t;
+        std::shared_ptr<const std::string> json;
+    };
+    // Recorded notifications waiting for the snapshot that caused them to be durable, in order.
+    std::deque<Waiting> waiting_;
+    std::uint64_t durable_hub_seq_ = 0;
     std::deque<Owed> owed_;      // start-up only: the newest hook notifications, to redrive
     std::deque<Recent> recent_;  // notified events that went to "ws", newest last (bounded)
     // Alert subscriptions: sink -> id -> subscription.

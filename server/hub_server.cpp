@@ -98,12 +98,17 @@ int run_hub(const Config& config) {
     core::Metrics metrics;
     core::SystemClock clock;
     core::Hub* hub_ptr = nullptr;
-    core::DiskWriter writer(config.writer, metrics, [&executor, &hub_ptr](std::uint64_t hub_seq) {
-        executor.post([&hub_ptr, hub_seq] { hub_ptr->on_durable(hub_seq); });
+    AlertService* alerts_ptr = nullptr;
+    core::DiskWriter writer(config.writer, metrics, [&](std::uint64_t hub_seq) {
+        executor.post([&hub_ptr, &alerts_ptr, hub_seq] {
+            hub_ptr->on_durable(hub_seq);
+            alerts_ptr->hub_durable(hub_seq);
+        });
     });
     core::Hub hub(hub_options(config), executor, writer, metrics, clock);
     hub_ptr = &hub;
     AlertService alerts(ioc, executor, writer, clock, config.data_dir, config.alerts_file);
+    alerts_ptr = &alerts;
     QueryWorker queries(ioc, config.limits);
     ServerContext ctx{config,  hub,      metrics, protocol::Decoder(config.limits),
                       &alerts, &queries, nullptr, {},
@@ -121,6 +126,7 @@ int run_hub(const Config& config) {
         spdlog::critical("recovery of {} failed: {}", config.data_dir.string(), e.what());
         return 1;
     }
+    alerts.hub_durable(hub.hub_seq());  // everything recovered is on disk
     writer.start();
 
     std::shared_ptr<Listener> listener;
