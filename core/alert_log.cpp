@@ -1,8 +1,5 @@
 #include "core/alert_log.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <cerrno>
@@ -88,28 +85,9 @@ void AlertLog::flush() {
     });
 }
 
-bool AlertLog::append(const fs::path& file, const std::string& data) {
-    auto parent = file.parent_path();
-    bool new_dir = !made_dirs_.count(parent) && !fs::exists(parent);
-    bool new_file = !fs::exists(file);
-    std::error_code ec;
-    fs::create_directories(parent, ec);
-    made_dirs_.insert(parent);
-    int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    bool ok = fd >= 0;
-    for (std::size_t written = 0; ok && written < data.size();) {
-        auto n = ::write(fd, data.data() + written, data.size() - written);
-        if (n < 0 && errno == EINTR) continue;
-        ok = n > 0;
-        if (ok) written += static_cast<std::size_t>(n);
-    }
-    if (ok) ok = ::fdatasync(fd) == 0;
-    if (!ok)
+void AlertLog::append(const fs::path& file, const std::string& data) {
+    if (!append_to_file(file, data, true))
         spdlog::error("alert audit: cannot append to {}: {}", file.string(), std::strerror(errno));
-    if (fd >= 0) ::close(fd);
-    if (new_file) sync_directory(parent);
-    if (new_dir) sync_directory(parent.parent_path());
-    return ok;
 }
 
 }  // namespace octopus::core

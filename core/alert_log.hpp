@@ -14,7 +14,6 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,7 +55,7 @@ class AlertLog {
     void queue(Line line);
     // Writer thread only.
     void flush();
-    bool append(const std::filesystem::path& file, const std::string& data);
+    void append(const std::filesystem::path& file, const std::string& data);
 
     std::filesystem::path dir_;
     DiskWriter& writer_;
@@ -64,7 +63,6 @@ class AlertLog {
     std::mutex mu_;
     std::vector<Line> queued_;
     bool flush_submitted_ = false;
-    std::set<std::filesystem::path> made_dirs_;  // writer thread only
 };
 
 }  // namespace octopus::core

@@ -1,8 +1,5 @@
 #include "core/cursor_store.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -53,15 +50,9 @@ void CursorStore::advance(const std::string& durable, std::uint64_t hub_seq,
     cur = hub_seq;
     writer_.submit_task([dir = dir_, line = cursor_line(durable, hub_seq),
                          persisted = std::move(persisted)](bool sync) {
-        std::error_code ec;
-        if (fs::create_directories(dir, ec)) sync_directory(dir.parent_path());
         auto file = dir / "cursors.jsonl";
-        int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-        bool ok = fd >= 0 &&
-                  ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-                  (!sync || ::fdatasync(fd) == 0);
-        if (fd >= 0) ::close(fd);
-        if (!ok) return spdlog::error("cursor store: cannot append to {}", file.string());
+        if (!append_to_file(file, line, sync))
+            return spdlog::error("cursor store: cannot append to {}", file.string());
         persisted();
     });
 }

@@ -29,4 +29,11 @@ bool glob_has_wildcard(std::string_view pattern) {
     return pattern.find_first_of("*?") != std::string_view::npos;
 }
 
+bool glob_match_any(const std::vector<std::string>& patterns, std::string_view name) {
+    for (const auto& p : patterns) {
+        if (glob_match(p, name)) return true;
+    }
+    return false;
+}
+
 }  // namespace octopus::core

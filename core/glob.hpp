@@ -6,11 +6,16 @@
 // blow the stack or go exponential.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace octopus::core {
 
 bool glob_match(std::string_view pattern, std::string_view name);
+
+// True if any of `patterns` matches `name`.
+bool glob_match_any(const std::vector<std::string>& patterns, std::string_view name);
 
 // True if `pattern` contains `*` or `?` (false means it names exactly one crab).
 bool glob_has_wildcard(std::string_view pattern);

@@ -14,8 +14,7 @@ constexpr std::size_t kMaxUnacked = 65536;
 }  // namespace
 
 bool Subscriptions::matches(const Entry& e, std::string_view crab) const {
-    return std::any_of(e.globs.begin(), e.globs.end(),
-                       [&](const std::string& g) { return glob_match(g, crab); });
+    return glob_match_any(e.globs, crab);
 }
 
 Subscriptions::Entry* Subscriptions::find(const SubscriberSink* sink, const std::string& id) {

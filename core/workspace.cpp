@@ -44,6 +44,27 @@ void sync_directory(const fs::path& dir) {
     ::close(fd);
 }
 
+bool append_to_file(const fs::path& file, std::string_view data, bool sync) {
+    auto parent = file.parent_path();
+    std::error_code ec;
+    if (fs::create_directories(parent, ec)) sync_directory(parent.parent_path());
+    bool new_file = !fs::exists(file, ec);
+    int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    bool ok = fd >= 0;
+    for (std::size_t written = 0; ok && written < data.size();) {
+        auto n = ::write(fd, data.data() + written, data.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        ok = n > 0;
+        if (ok) written += static_cast<std::size_t>(n);
+    }
+    if (ok && sync) ok = ::fdatasync(fd) == 0;
+    int err = errno;
+    if (fd >= 0) ::close(fd);
+    if (new_file) sync_directory(parent);
+    errno = err;
+    return ok;
+}
+
 std::string month_of(const fs::path& file) {
     auto parent = file.parent_path().filename().string();
     if (parent.rfind("month=", 0) == 0) return parent.substr(6);

@@ -110,6 +110,11 @@ std::vector<std::string> read_tail_lines(const std::filesystem::path& file, std:
 // fsync on a directory, so a newly created entry in it survives a power cut.
 void sync_directory(const std::filesystem::path& dir);
 
+// Appends `data` to `file` (for small side files: cursors, the alert audit), creating it and its
+// directories as needed, then fdatasync when `sync`. A new file or directory gets its entry
+// synced in its parent. False (errno set) when the open, a write or the sync failed.
+bool append_to_file(const std::filesystem::path& file, std::string_view data, bool sync);
+
 // The month a record file belongs to, from its month=YYYY-MM parent ("unknown" otherwise).
 std::string month_of(const std::filesystem::path& file);
 

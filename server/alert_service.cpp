@@ -19,13 +19,6 @@ constexpr std::chrono::seconds kTick{1};
 // many as the smallest default hook queue takes, so a redelivery is never dropped as overflow).
 constexpr std::size_t kRedriveWindow = 100;
 
-bool wants(const std::vector<std::string>& globs, const std::string& crab) {
-    for (const auto& g : globs) {
-        if (core::glob_match(g, crab)) return true;
-    }
-    return false;
-}
-
 bool has_hook(const core::AlertTransition& t, const char* hook) {
     return std::find(t.hooks.begin(), t.hooks.end(), hook) != t.hooks.end();
 }
@@ -242,7 +235,7 @@ std::pair<std::size_t, std::size_t> AlertService::publish(const Recent& r) {
     std::size_t sent = 0, owed = 0;
     for (auto& [sink, ids] : subs_) {
         for (auto& [id, sub] : ids) {
-            if (!wants(sub.crabs, r.crab)) continue;
+            if (!core::glob_match_any(sub.crabs, r.crab)) continue;
             ++(send(*sink, id, sub, r) ? sent : owed);
         }
     }
@@ -295,7 +288,7 @@ void AlertService::subscribe(core::SubscriberSink& sink, const protocol::Subscri
     sub.crabs = spec.crabs;
     if (spec.from.kind != protocol::From::Kind::alert_seq) return;
     for (const auto& r : recent_) {
-        if (r.alert_seq > spec.from.alert_seq && wants(sub.crabs, r.crab))
+        if (r.alert_seq > spec.from.alert_seq && core::glob_match_any(sub.crabs, r.crab))
             send(sink, spec.id, sub, r);
     }
 }
