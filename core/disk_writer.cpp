@@ -117,6 +117,7 @@ RecordFile& DiskWriter::target(const WriteItem& item) {
         try {
             return item.workspace->file(item.snapshot->month);
         } catch (const std::exception& e) {
+            failing_errno_ = errno ? errno : EIO;
             bump(metrics_.disk_write_errors);
             spdlog::error("disk writer: {} (retrying)", e.what());
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -214,6 +215,7 @@ bool DiskWriter::write_file(RecordFile& file, std::vector<const StoredSnapshot*>
         ssize_t n = ::writev(file.fd, iov.data() + first, count);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
+            failing_errno_ = errno;
             bump(metrics_.disk_write_errors);
             spdlog::error("disk writer: write to {} failed: {} (retrying)", file.relative,
                           std::strerror(errno));
@@ -232,6 +234,7 @@ bool DiskWriter::write_file(RecordFile& file, std::vector<const StoredSnapshot*>
             iov[first].iov_len -= left;
         }
     }
+    failing_errno_ = 0;
     file.size += total;
     file.records += lines.size();
     for (const auto* s : lines) {
@@ -247,6 +250,7 @@ bool DiskWriter::write_file(RecordFile& file, std::vector<const StoredSnapshot*>
 // An ack must never follow a failed fdatasync: retry with backoff until the disk accepts it.
 void DiskWriter::sync_file(RecordFile& file) {
     for (int attempt = 0; ::fdatasync(file.fd) != 0; ++attempt) {
+        failing_errno_ = errno;
         bump(metrics_.disk_write_errors);
         spdlog::error("disk writer: fdatasync {} failed: {} (retrying)", file.relative,
                       std::strerror(errno));

@@ -11,6 +11,7 @@
 // checkpoints to the Checkpointer thread, which owns the SQLite side.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -63,6 +64,10 @@ class DiskWriter {
     void submit_task(std::function<void(bool sync)> task);
     // Writes what is queued, syncs and checkpoints everything, joins the thread.
     void stop();
+    // The errno of the write, open or sync being retried, 0 once one succeeds. Any thread: the
+    // hub refuses new snapshots while it is ENOSPC or EDQUOT (what is queued stays queued and is
+    // acked once written).
+    int failing_errno() const { return failing_errno_.load(std::memory_order_relaxed); }
 
   private:
     void run();
@@ -87,6 +92,7 @@ class DiskWriter {
     std::vector<WriteItem> queue_;
     std::vector<std::function<void(bool)>> tasks_;
     bool stopping_ = false;
+    std::atomic<int> failing_errno_{0};
     bool idle_ = false;  // the writer waits on cv_: only then does submit() need to wake it
     std::thread thread_;
     std::unordered_set<Workspace*> touched_;  // writer thread only: workspaces ever written

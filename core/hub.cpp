@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "core/month.hpp"
 #include "core/recovery.hpp"
+#include "core/seq_reset.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/names.hpp"
 
@@ -40,6 +43,7 @@ Hub::Hub(HubOptions options, Executor& executor, DiskWriter& writer, Metrics& me
       writer_(writer),
       metrics_(metrics),
       clock_(clock),
+      ceiling_(std::make_shared<HubSeqCeiling>(options_.data_dir)),
       cursors_(options_.data_dir / "_consumers", writer) {}
 
 Hub::~Hub() {
@@ -61,18 +65,31 @@ void Hub::recover(protocol::Decoder& decoder) {
         auto r = recover_workspace(c.workspace, decoder, c.ring.capacity(), false);
         for (auto& s : r.newest) c.ring.push(s);
         c.accepted_seq = c.durable_seq = r.max_seq;
+        if (auto reset = last_seq_reset(c.workspace.root())) {
+            c.accepted_seq = c.durable_seq = seq_after_reset(c.workspace, decoder, *reset);
+            spdlog::info("{}: seq reset to {} at hub_seq {}; seq now {}", name, reset->seq,
+                         reset->hub_seq, c.accepted_seq);
+        }
         c.last_hub_seq = r.max_hub_seq;
         c.stored = r.records;
         c.last_received_at_us = r.last_received_at_us;
         c.announced = r.records > 0;
         hub_seq_ = std::max(hub_seq_, r.max_hub_seq);
-        durable_hub_seq_ = hub_seq_;
         if (observer_) observer_->known(name, r.last_received_at_us);
         spdlog::info(
             "recovered {}: {} records, last seq {}, last hub_seq {}, {} torn bytes cut, "
             "{} bad lines, {} bytes scanned",
             name, r.records, r.max_seq, r.max_hub_seq, r.torn_bytes, r.bad_lines, r.scanned_bytes);
     }
+    // Numbers handed out before a crash may never have reached the disk: resume above every
+    // number ever reserved. Nothing is reserved yet, so an idle hub writes nothing.
+    auto ceiling = ceiling_->load();
+    if (ceiling > hub_seq_) {
+        spdlog::info("hub_seq resumes above {} (reserved before the last stop; highest stored {})",
+                     ceiling, hub_seq_);
+    }
+    hub_seq_ = std::max(hub_seq_, ceiling);
+    reserved_ = durable_hub_seq_ = hub_seq_;
 }
 
 Hub::CrabState& Hub::state_for(const std::string& name) {
@@ -154,8 +171,18 @@ SnapshotPtr Hub::accept(CrabState& c, protocol::Snapshot& snap, std::uint64_t se
     return s;
 }
 
-void Hub::ingest(const std::string& name, std::vector<protocol::Snapshot>& items, AckFn on_ack) {
+protocol::Result<bool> Hub::ingest(const std::string& name, std::vector<protocol::Snapshot>& items,
+                                   AckFn on_ack) {
     auto since = std::chrono::steady_clock::now();
+    if (int e = writer_.failing_errno(); e == ENOSPC || e == EDQUOT) {
+        return Error{ErrorCode::disk_full, std::string("the hub's disk is full (") +
+                                               std::strerror(e) +
+                                               "): nothing was stored; retry once space returns"};
+    }
+    if (!reserve_hub_seqs(items.size())) {
+        return Error{ErrorCode::disk_full, "cannot reserve hub_seq numbers (" + *reserve_failed_ +
+                                               "): nothing was stored; retry once space returns"};
+    }
     CrabState& c = state_for(name);
     std::vector<WriteItem> writes;
     writes.reserve(items.size());
@@ -168,6 +195,7 @@ void Hub::ingest(const std::string& name, std::vector<protocol::Snapshot>& items
             bump(metrics_.snapshots_duplicate);
             continue;
         }
+        if (seq - c.accepted_seq > protocol::suspicious_seq_jump) note_seq_jump(c, seq);
         auto stored = accept(c, snap, seq);
         writes.push_back({&c.workspace, stored});
         inflight_.emplace_back(&c, stored);
@@ -188,6 +216,99 @@ void Hub::ingest(const std::string& name, std::vector<protocol::Snapshot>& items
     } else {
         waiters_.push_back(std::move(w));
     }
+    return true;
+}
+
+void Hub::note_seq_jump(CrabState& c, std::uint64_t seq) {
+    bump(metrics_.seq_jumps);
+    spdlog::warn(
+        "crab {}: seq jumps from {} to {}; every later seq at or below {} will be acked as a "
+        "duplicate and not stored (POST /v1/admin/crabs/{}/reset-seq repairs it)",
+        c.name, c.accepted_seq, seq, seq, c.name);
+}
+
+// True when `n` more numbers may be handed out. A reservation runs ahead on the writer thread
+// once half a block is left; only if it has not landed when the block runs out (a slow or full
+// disk) does the network thread reserve itself.
+bool Hub::reserve_hub_seqs(std::uint64_t n) {
+    if (!reserving_ && reserved_ > hub_seq_ && hub_seq_ + n + HubSeqCeiling::kBlock / 2 > reserved_)
+        reserve_ahead();
+    if (hub_seq_ + n <= reserved_) return true;
+    return reserve_now(hub_seq_ + n + HubSeqCeiling::kBlock);
+}
+
+void Hub::reserve_ahead() {
+    reserving_ = true;
+    auto target = std::max(reserved_, hub_seq_) + HubSeqCeiling::kBlock;
+    std::weak_ptr<bool> alive = alive_;
+    writer_.submit_task([this, alive, ceiling = ceiling_, target](bool) {
+        bool ok = ceiling->raise(target);
+        int err = errno;
+        executor_.post([this, alive, ok, err, target] {
+            if (alive.expired()) return;
+            reserving_ = false;
+            if (ok) {
+                reserved_ = std::max(reserved_, target);
+            } else {
+                spdlog::warn("hub_seq reservation up to {} failed: {}", target, std::strerror(err));
+            }
+        });
+    });
+}
+
+bool Hub::reserve_now(std::uint64_t ceiling) {
+    if (!ceiling_->raise(ceiling)) {
+        int err = errno;
+        if (!reserve_failed_) {
+            spdlog::error("cannot reserve hub_seq numbers: {}; refusing snapshots (disk_full)",
+                          std::strerror(err));
+            retry_reserve();
+        }
+        reserve_failed_ = std::strerror(err);
+        return false;
+    }
+    if (reserve_failed_) spdlog::info("hub_seq numbers reserved again: accepting snapshots");
+    reserve_failed_.reset();
+    reserved_ = std::max(reserved_, ceiling);
+    return true;
+}
+
+// While reservations fail, try again every second, so the hub reports healthy as soon as the
+// disk has room even when no crab is pushing.
+void Hub::retry_reserve() {
+    std::weak_ptr<bool> alive = alive_;
+    executor_.post_after(std::chrono::seconds(1), [this, alive] {
+        if (alive.expired() || !reserve_failed_) return;
+        if (!reserve_now(hub_seq_ + HubSeqCeiling::kBlock)) retry_reserve();
+    });
+}
+
+std::optional<std::string> Hub::write_problem() const {
+    if (int e = writer_.failing_errno(); e == ENOSPC || e == EDQUOT)
+        return std::string("disk_full: ") + std::strerror(e);
+    if (reserve_failed_ && hub_seq_ >= reserved_) return "disk_full: " + *reserve_failed_;
+    return std::nullopt;
+}
+
+protocol::Result<bool> Hub::reset_seq(const std::string& name, std::uint64_t seq) {
+    auto it = crabs_.find(name);
+    if (it == crabs_.end()) return Error{ErrorCode::unknown_crab, "no crab named \"" + name + "\""};
+    CrabState& c = *it->second;
+    if (c.link) {
+        return Error{ErrorCode::crab_online,
+                     "crab \"" + name + "\" is connected; reset its seq while it is offline"};
+    }
+    // On disk before anything more of this crab is accepted (this thread accepts nothing
+    // meanwhile): a crash can never bring the old seq back over later acks. A rare operator
+    // action, so the one fdatasync runs here.
+    if (!record_seq_reset(c.workspace.root(), {seq, hub_seq_}, clock_.now_us())) {
+        return Error{ErrorCode::disk_full,
+                     std::string("the reset could not be recorded: ") + std::strerror(errno)};
+    }
+    spdlog::warn("crab {}: seq reset from {} to {} by an operator", name, c.accepted_seq, seq);
+    bump(metrics_.seq_resets);
+    c.accepted_seq = c.durable_seq = seq;
+    return true;
 }
 
 void Hub::count_rejected(const std::string& name) {
@@ -508,6 +629,9 @@ void Hub::forget_replays(const SubscriberSink& sink, const std::string& id) {
 // Run ends are bookkeeping: a stop with thousands of crabs records what fits in a few seconds
 // rather than holding the shutdown (a run without an end reads as "did not stop cleanly").
 void Hub::end_runs() {
+    // Everything is written: the next start may continue at hub_seq_ + 1, leaving no gap.
+    if (reserved_ > hub_seq_ && !ceiling_->lower_to(hub_seq_))
+        spdlog::warn("hub_seq ceiling not lowered at stop: the next start leaves a gap");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     std::size_t skipped = 0;
     for (auto& [name, c] : crabs_) {

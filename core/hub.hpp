@@ -1,8 +1,9 @@
 // The hub: crab registry, global order (hub_seq), per-crab ring buffers, durable acks and
 // polling. Single-threaded: every method runs on the executor's thread; the only other thread
 // is the disk writer, reached through DiskWriter::submit and back through on_durable().
-// Invariants: hub_seq never goes backward, even across restarts (it resumes above the highest
-// stored one); a seq is stored at most once per crab; an ack callback never runs before the
+// Invariants: hub_seq never goes backward and never names two snapshots, even across kill -9
+// (numbers are reserved durably in blocks before use: core/hub_seq_ceiling.hpp); a seq is
+// stored at most once per crab; an ack callback never runs before the
 // snapshots it covers are durable under the writer's fsync policy. The hub knows no sockets.
 #pragma once
 
@@ -24,6 +25,7 @@
 #include "core/disk_writer.hpp"
 #include "core/executor.hpp"
 #include "core/hub_observer.hpp"
+#include "core/hub_seq_ceiling.hpp"
 #include "core/metrics.hpp"
 #include "core/replay_reader.hpp"
 #include "core/ring_buffer.hpp"
@@ -88,8 +90,15 @@ class Hub {
 
     // Accepts snapshots from `name` (registered or not: HTTP pushes register lazily). Resent
     // seqs are counted and acknowledged, not stored. on_ack(S) runs once, when every snapshot
-    // of this call is durable, with S the crab's highest durable seq.
-    void ingest(const std::string& name, std::vector<protocol::Snapshot>& items, AckFn on_ack);
+    // of this call is durable, with S the crab's highest durable seq. Refused as a whole, with
+    // disk_full, while the disk has no room (on_ack is then never called).
+    protocol::Result<bool> ingest(const std::string& name, std::vector<protocol::Snapshot>& items,
+                                  AckFn on_ack);
+    // Why writes are refused right now ("disk_full: ..."), or nothing when they are not.
+    std::optional<std::string> write_problem() const;
+    // Operator repair: the crab's seq becomes `seq` (its stored records stay), recorded durably
+    // in its workspace first (core/seq_reset.hpp). Refused while the crab is connected.
+    protocol::Result<bool> reset_seq(const std::string& name, std::uint64_t seq);
     void count_rejected(const std::string& name);
 
     // Reads.
@@ -142,6 +151,11 @@ class Hub {
     const CrabState* find(const std::string& name) const;
     SnapshotPtr accept(CrabState& c, protocol::Snapshot& snap, std::uint64_t seq);
     void fire(AckWaiter& w);
+    bool reserve_hub_seqs(std::uint64_t n);
+    void reserve_ahead();
+    bool reserve_now(std::uint64_t ceiling);
+    void retry_reserve();
+    void note_seq_jump(CrabState& c, std::uint64_t seq);
     void queue_writes(std::vector<WriteItem>& writes);
     CrabInfo info(const CrabState& c) const;
     void lifecycle(const CrabState& c, const char* event);
@@ -170,6 +184,12 @@ class Hub {
     Metrics& metrics_;
     const Clock& clock_;
     std::uint64_t hub_seq_ = 0;
+    // Numbers up to reserved_ are durably reserved (see hub_seq_ceiling.hpp); one reservation
+    // at a time runs ahead on the writer thread. reserve_failed_ holds why the last one failed.
+    std::shared_ptr<HubSeqCeiling> ceiling_;
+    std::uint64_t reserved_ = 0;
+    bool reserving_ = false;
+    std::optional<std::string> reserve_failed_;
     std::unordered_map<std::string, std::unique_ptr<CrabState>> crabs_;
     std::deque<AckWaiter> waiters_;
     std::vector<WriteItem> pending_writes_;  // accepted this turn, not yet handed to the writer

@@ -73,6 +73,10 @@ std::string Metrics::render(const std::vector<std::pair<std::string, double>>& g
     metric(out, "octopus_snapshots_duplicate_total", "counter",
            "Resent snapshots (seq already stored): acknowledged, not stored again.",
            snapshots_duplicate);
+    metric(out, "octopus_seq_jumps_total", "counter",
+           "Snapshots whose seq jumped more than 10^9 above the crab's previous one.", seq_jumps);
+    metric(out, "octopus_seq_resets_total", "counter", "Crab seqs reset by an operator.",
+           seq_resets);
     metric(out, "octopus_http_requests_total", "counter", "HTTP requests served.", http_requests);
     metric(out, "octopus_disk_bytes_written_total", "counter",
            "Envelope bytes appended to workspaces.", disk_bytes_written);

@@ -42,6 +42,8 @@ struct Metrics {
     Counter bytes_received{0};
     Counter snapshots_accepted{0};
     Counter snapshots_duplicate{0};  // resent seq <= stored: acked, not stored again
+    Counter seq_jumps{0};            // a seq more than suspicious_seq_jump above the previous
+    Counter seq_resets{0};           // operator seq resets (POST .../reset-seq)
     Counter http_requests{0};
     Counter disk_bytes_written{0};
     Counter disk_write_batches{0};

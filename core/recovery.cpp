@@ -47,7 +47,16 @@ RecoveredWorkspace recover_workspace(Workspace& ws, protocol::Decoder& decoder,
                                      std::size_t ring_size, bool rescan) {
     ws.open();
     RecoveredWorkspace out;
-    auto checkpoints = ws.state().load_checkpoints();
+    // state.db only saves a scan: when the disk will not let it open (full), scan everything.
+    std::map<std::string, Checkpoint> checkpoints;
+    bool have_state = true;
+    try {
+        checkpoints = ws.state().load_checkpoints();
+    } catch (const std::exception& e) {
+        have_state = false;
+        ws.close_state();
+        spdlog::warn("{}: state.db unavailable ({}); scanning every record", ws.crab(), e.what());
+    }
     std::vector<Checkpoint> updated;
     for (const auto& path : ws.record_files()) {
         out.torn_bytes += ws.cut_torn_tail(path);
@@ -92,7 +101,14 @@ RecoveredWorkspace recover_workspace(Workspace& ws, protocol::Decoder& decoder,
         merge_newest(out.newest, std::move(tail), ring_size);
     }
     if (!out.newest.empty()) out.last_received_at_us = out.newest.back()->received_at_us;
-    ws.state().save_checkpoints(updated);
+    if (have_state) {
+        try {
+            ws.state().save_checkpoints(updated);
+        } catch (const std::exception& e) {
+            spdlog::warn("{}: checkpoints not saved ({}); the next start scans again", ws.crab(),
+                         e.what());
+        }
+    }
     return out;
 }
 

@@ -51,6 +51,12 @@ StateDb::StateDb(const std::filesystem::path& path) : path_(path) {
     rebuilt_ = !std::filesystem::exists(path_);
     try {
         open_and_migrate();
+    } catch (const StateDbUnavailable&) {
+        // The disk, not the file, is the problem (full, read-only, failing): a good state.db
+        // must not be moved aside for it. The caller goes on without it.
+        if (db_) sqlite3_close(db_);
+        db_ = nullptr;
+        throw;
     } catch (const std::exception&) {
         if (db_) sqlite3_close(db_);
         db_ = nullptr;
@@ -84,9 +90,12 @@ void StateDb::open_and_migrate() {
 void StateDb::exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-        std::string msg = err ? err : "unknown error";
+        std::string msg = "state.db " + path_.string() + ": " + (err ? err : "unknown error");
         sqlite3_free(err);
-        throw std::runtime_error("state.db " + path_.string() + ": " + msg);
+        int code = sqlite3_errcode(db_) & 0xff;
+        if (code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_READONLY)
+            throw StateDbUnavailable(msg);
+        throw std::runtime_error(msg);
     }
 }
 

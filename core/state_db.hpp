@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,12 @@ struct Checkpoint {
     std::uint64_t max_seq = 0;
     std::uint64_t max_hub_seq = 0;
     std::uint64_t records = 0;
+};
+
+// The disk refused state.db (full, read-only, I/O error): unlike a corrupt file, this is no
+// reason to move it aside. Recovery goes on without checkpoints.
+struct StateDbUnavailable : std::runtime_error {
+    using std::runtime_error::runtime_error;
 };
 
 class StateDb {

@@ -73,8 +73,8 @@ std::optional<Error> SnapshotReader::read_seq(od::value v) {
     if (!read_type(v, type)) return fail("seq: invalid JSON value");
     if (type == od::json_type::null) return std::nullopt;
     std::uint64_t seq = 0;
-    if (type != od::json_type::number || v.get_uint64().get(seq) || seq == 0) {
-        return fail("seq must be a positive integer below 2^64");
+    if (type != od::json_type::number || v.get_uint64().get(seq) || seq == 0 || seq > max_seq) {
+        return fail("seq must be an integer from 1 to 2^53-1 (9007199254740991)");
     }
     snap.seq = seq;
     return std::nullopt;
@@ -192,6 +192,10 @@ std::optional<Error> SnapshotReader::read_reply_to(od::value v) {
     return std::nullopt;
 }
 
+Error malformed(simdjson::error_code err) {
+    return bad(ErrorCode::bad_json, std::string("malformed JSON: ") + simdjson::error_message(err));
+}
+
 }  // namespace
 
 struct Decoder::Impl {
@@ -200,6 +204,15 @@ struct Decoder::Impl {
     Limits limits;
 
     // Copies the input into a padded buffer (simdjson reads up to SIMDJSON_PADDING past the end).
+    // Client input is refused first if it nests deeper than max_json_depth.
+    std::optional<Error> start_client(std::string_view input, od::document& doc) {
+        if (!json_nesting_within(input, max_json_depth)) {
+            return bad(ErrorCode::bad_json,
+                       "JSON nested deeper than " + std::to_string(max_json_depth) + " levels");
+        }
+        if (auto err = start(input, doc)) return malformed(err);
+        return std::nullopt;
+    }
     simdjson::error_code start(std::string_view input, od::document& doc) {
         padded.assign(input);
         padded.append(simdjson::SIMDJSON_PADDING, '\0');
@@ -303,10 +316,6 @@ std::optional<Error> read_message_type(od::object& obj, std::string& type, bool 
     return std::nullopt;
 }
 
-Error malformed(simdjson::error_code err) {
-    return bad(ErrorCode::bad_json, std::string("malformed JSON: ") + simdjson::error_message(err));
-}
-
 // Anything after the root object is trailing garbage. On-Demand only knows where the object
 // ends once every field has been passed, so rewind and walk it (values are skipped, not parsed).
 template <typename T>
@@ -348,7 +357,7 @@ Decoder::~Decoder() = default;
 Result<CrabMessage> Decoder::decode_crab_message(std::string_view frame) {
     od::document doc;
     od::object obj;
-    if (auto err = impl_->start(frame, doc)) return malformed(err);
+    if (auto err = impl_->start_client(frame, doc)) return *err;
     if (auto err = doc.get_object().get(obj)) {
         return err == simdjson::INCORRECT_TYPE
                    ? bad(ErrorCode::bad_json, "message must be a JSON object")
@@ -372,7 +381,7 @@ Result<CrabMessage> Decoder::decode_crab_message(std::string_view frame) {
 Result<SnapshotBatch> Decoder::decode_push_body(std::string_view body) {
     od::document doc;
     od::object obj;
-    if (auto err = impl_->start(body, doc)) return malformed(err);
+    if (auto err = impl_->start_client(body, doc)) return *err;
     if (auto err = doc.get_object().get(obj)) {
         return err == simdjson::INCORRECT_TYPE
                    ? bad(ErrorCode::bad_json, "body must be a JSON object")

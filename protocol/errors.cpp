@@ -27,6 +27,9 @@ constexpr std::array<CodeInfo, error_code_count> kCodes{{
     {"crab_offline", 409},
     {"timeout", 504},
     {"bad_config", 422},
+    {"too_many_subscriptions", 409},
+    {"disk_full", 507},
+    {"crab_online", 409},
 }};
 }  // namespace
 

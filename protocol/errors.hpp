@@ -27,7 +27,10 @@ enum class ErrorCode : std::uint8_t {
     crab_offline,  // collect: the crab is known but not connected
     timeout,       // collect: no answer within the timeout
     bad_config,    // reload: the alert rules file is invalid (the old rules stay in force)
-    count_         // keep last
+    too_many_subscriptions,  // subscribe beyond [subscribers] max_subscriptions
+    disk_full,               // a write failed for lack of space: nothing accepted until it frees
+    crab_online,             // reset-seq: the crab is connected (its session holds the seq)
+    count_                   // keep last
 };
 
 inline constexpr std::size_t error_code_count = static_cast<std::size_t>(ErrorCode::count_);

@@ -83,4 +83,43 @@ bool parse_seconds_us(std::string_view text, std::int64_t& micros) {
     return true;
 }
 
+bool json_nesting_within(std::string_view text, std::size_t max_depth) {
+    std::size_t depth = 0;
+    const std::size_t n = text.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        switch (text[i]) {
+            case '"':
+                // Skip the string: to its closing quote, stepping over escapes.
+                for (++i; i < n && text[i] != '"'; ++i) {
+                    if (text[i] == '\\') ++i;
+                }
+                break;
+            case '[':
+            case '{':
+                if (++depth > max_depth) return false;
+                break;
+            case ']':
+            case '}':
+                if (depth > 0) --depth;
+                break;
+            default:
+                break;
+        }
+    }
+    return true;
+}
+
+void append_quoted_prefix(std::string& out, std::string_view s, std::size_t max_bytes) {
+    bool cut = s.size() > max_bytes;
+    if (cut) {
+        s = s.substr(0, max_bytes);
+        // Never end inside a UTF-8 sequence: drop continuation bytes and their lead.
+        while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80)
+            s.remove_suffix(1);
+        if (!s.empty() && static_cast<unsigned char>(s.back()) >= 0xC0) s.remove_suffix(1);
+    }
+    append_json_string(out, s);
+    if (cut) out += "...";
+}
+
 }  // namespace octopus::protocol

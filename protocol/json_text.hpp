@@ -21,4 +21,13 @@ void append_seconds_us(std::string& out, std::int64_t micros);
 // to microseconds exactly. Returns false on anything else.
 bool parse_seconds_us(std::string_view text, std::int64_t& micros);
 
+// True when no array or object in `text` is nested deeper than `max_depth` (brackets inside
+// strings do not count). A flat scan with no recursion and no allocation: run it on client
+// input before any parser builds a tree. Malformed input is left for the parser to refuse.
+bool json_nesting_within(std::string_view text, std::size_t max_depth);
+
+// Appends at most `max_bytes` of `s` as a quoted JSON string, with "..." after the quote when
+// it was cut: how an error message names an offending client value.
+void append_quoted_prefix(std::string& out, std::string_view s, std::size_t max_bytes);
+
 }  // namespace octopus::protocol

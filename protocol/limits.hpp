@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace octopus::protocol {
 
@@ -21,5 +22,19 @@ struct Limits {
 inline constexpr std::size_t max_name_bytes = 64;
 // A request id (collect / reply_to) is echoed back verbatim; keep it short.
 inline constexpr std::size_t max_request_id_bytes = 64;
+// The highest seq a crab may send: 2^53 - 1, the largest integer every JSON reader (JavaScript,
+// Python's json with floats, Go's float64) reads exactly. A higher one would be stored, and
+// every later snapshot of the crab acked as a duplicate: refused instead.
+inline constexpr std::uint64_t max_seq = (std::uint64_t{1} << 53) - 1;
+// A seq this far above the crab's previous one is still accepted (seqs may skip), but logged
+// and counted (octopus_seq_jumps_total): usually a bug in the crab that silences it.
+inline constexpr std::uint64_t suspicious_seq_jump = 1'000'000'000;
+// Arrays and objects nested in one message from a client. A valid message nests at most 3 deep
+// (batch, item, values); 64 leaves room for any extension while keeping every recursive walk
+// (nlohmann's serializer recurses once per level) far from the stack's end. Checked by a flat
+// scan of the bytes before any tree is built.
+inline constexpr std::size_t max_json_depth = 64;
+// The longest prefix of an offending client value quoted back in an error message.
+inline constexpr std::size_t max_quoted_bytes = 64;
 
 }  // namespace octopus::protocol

@@ -1,5 +1,7 @@
 #include "protocol/names.hpp"
 
+#include <string>
+
 #include "protocol/limits.hpp"
 
 namespace octopus::protocol {
@@ -16,6 +18,10 @@ bool is_valid_crab_name(std::string_view name) {
         if (!is_alnum(c) && c != '.' && c != '_' && c != '-') return false;
     }
     return true;
+}
+
+Error bad_name_error() {
+    return {ErrorCode::bad_name, "crab name must match " + std::string(crab_name_pattern)};
 }
 
 }  // namespace octopus::protocol

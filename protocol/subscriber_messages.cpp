@@ -30,9 +30,19 @@ std::optional<Error> read_strings(const json& msg, const char* field, std::vecto
         return bad(std::string(field) + " must be a non-empty array of at most 256 strings");
     }
     out.clear();
-    for (const auto& v : arr) {
-        if (!v.is_string() || !valid(v.get<std::string>())) {
-            return bad(std::string(field) + ": invalid entry " + v.dump());
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+        const json& v = arr[i];
+        // The offending entry is named by its index and, for a string, a short escaped prefix:
+        // never serialised back whole (a client chooses its size and nesting).
+        if (!v.is_string()) {
+            return bad(std::string(field) + "[" + std::to_string(i) + "] must be a string, not " +
+                       v.type_name());
+        }
+        if (!valid(v.get_ref<const std::string&>())) {
+            std::string message =
+                std::string(field) + "[" + std::to_string(i) + "]: invalid entry ";
+            append_quoted_prefix(message, v.get_ref<const std::string&>(), max_quoted_bytes);
+            return bad(std::move(message));
         }
         out.push_back(v.get<std::string>());
     }
@@ -141,6 +151,10 @@ bool is_valid_crab_glob(std::string_view glob) {
 }
 
 Result<SubscriberMessage> decode_subscriber_message(std::string_view frame) {
+    if (!json_nesting_within(frame, max_json_depth)) {
+        return Error{ErrorCode::bad_json,
+                     "JSON nested deeper than " + std::to_string(max_json_depth) + " levels"};
+    }
     json msg = json::parse(frame, nullptr, false);
     if (msg.is_discarded()) return Error{ErrorCode::bad_json, "malformed JSON"};
     if (!msg.is_object()) return Error{ErrorCode::bad_json, "message must be a JSON object"};

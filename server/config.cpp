@@ -94,12 +94,17 @@ void read_alerts(const toml::table& root, const std::filesystem::path& file, Con
 }
 
 void read_subscribers(const toml::table& root, Config& c) {
-    const auto* t = section(root, "subscribers", {"max_queue_messages", "max_queue_bytes"});
+    const auto* t = section(root, "subscribers",
+                            {"max_queue_messages", "max_queue_bytes", "max_subscriptions"});
     if (!t) return;
     read(*t, "max_queue_messages", c.subscriber_queue_messages);
     read(*t, "max_queue_bytes", c.subscriber_queue_bytes);
-    if (c.subscriber_queue_messages == 0 || c.subscriber_queue_bytes == 0) {
-        config_fail("subscribers.max_queue_messages and max_queue_bytes must be positive");
+    read(*t, "max_subscriptions", c.max_subscriptions);
+    if (c.subscriber_queue_messages == 0 || c.subscriber_queue_bytes == 0 ||
+        c.max_subscriptions == 0) {
+        config_fail(
+            "subscribers.max_queue_messages, max_queue_bytes and max_subscriptions must be "
+            "positive");
     }
 }
 

@@ -33,6 +33,8 @@ struct Config {
     // Per subscriber connection: the outgoing queue's bounds before the overflow policy applies.
     std::size_t subscriber_queue_messages = 10000;
     std::size_t subscriber_queue_bytes = 8 * 1024 * 1024;
+    // Subscriptions one connection may hold: each costs a matcher entry and queue state.
+    std::size_t max_subscriptions = 1000;
 
     bool local_crab = true;
     std::string local_crab_name = "local_system";

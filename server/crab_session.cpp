@@ -112,9 +112,10 @@ void CrabSession::handle_hello(const protocol::Hello& hello) {
 
 void CrabSession::handle_snapshots(protocol::SnapshotBatch& batch) {
     std::weak_ptr<CrabSession> weak = shared_from_this();
-    ctx_.hub.ingest(name_, batch.items, [weak](std::uint64_t seq) {
+    auto accepted = ctx_.hub.ingest(name_, batch.items, [weak](std::uint64_t seq) {
         if (auto self = weak.lock()) self->queue_ack(seq);
     });
+    if (!accepted) reject(accepted.error());
 }
 
 void CrabSession::reject(const Error& error) {

@@ -10,6 +10,8 @@
 
 #include "core/records_query.hpp"
 #include "protocol/encoder.hpp"
+#include "protocol/json_text.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/names.hpp"
 
 namespace octopus::server {
@@ -92,9 +94,38 @@ void push(ServerContext& ctx, const std::string& name, const HttpRequest& req, R
                                "crab \"" + name + "\" is connected over WebSocket; push there"},
                               version));
     }
-    ctx.hub.ingest(name, batch.value().items, [respond, version](std::uint64_t seq) {
-        respond(json_response(200, protocol::encode_ack(seq), version));
-    });
+    auto accepted =
+        ctx.hub.ingest(name, batch.value().items, [respond, version](std::uint64_t seq) {
+            respond(json_response(200, protocol::encode_ack(seq), version));
+        });
+    if (!accepted) respond(reject(ctx, accepted.error(), version));
+}
+
+// POST /v1/admin/crabs/NAME/reset-seq, body {"seq":N} (or empty for 0): see core/seq_reset.hpp.
+HttpResponse reset_seq_response(ServerContext& ctx, std::string_view name, const HttpRequest& req) {
+    auto v = req.version();
+    std::string crab(name);
+    if (!protocol::is_valid_crab_name(crab)) return reject(ctx, protocol::bad_name_error(), v);
+    std::uint64_t seq = 0;
+    if (!req.body().empty()) {
+        if (!protocol::json_nesting_within(req.body(), protocol::max_json_depth))
+            return reject(ctx, {ErrorCode::bad_json, "JSON nested too deep"}, v);
+        auto body = nlohmann::json::parse(req.body(), nullptr, false);
+        if (body.is_discarded()) return reject(ctx, {ErrorCode::bad_json, "malformed JSON"}, v);
+        if (!body.is_object() || body.size() != 1 || !body.contains("seq") ||
+            !body["seq"].is_number_unsigned() ||
+            body["seq"].get<std::uint64_t>() > protocol::max_seq) {
+            return reject(ctx,
+                          {ErrorCode::bad_message,
+                           "body must be {\"seq\":N} with N from 0 to 2^53-1, or empty for 0"},
+                          v);
+        }
+        seq = body["seq"].get<std::uint64_t>();
+    }
+    auto done = ctx.hub.reset_seq(crab, seq);
+    if (!done) return reject(ctx, done.error(), v);
+    nlohmann::json answer = {{"crab", crab}, {"seq", seq}};
+    return json_response(200, answer.dump(), v);
 }
 
 // %XX-decodes a query-string component; nullopt on a malformed escape.
@@ -298,6 +329,29 @@ HttpResponse reload_response(ServerContext& ctx, unsigned version) {
     return json_response(200, body.dump(), version);
 }
 
+// "/v1/admin/crabs/NAME/ACTION" -> NAME (unchecked), for the one ACTION.
+std::optional<std::string_view> admin_crab_target(std::string_view path, std::string_view action) {
+    constexpr std::string_view prefix = "/v1/admin/crabs/";
+    if (path.substr(0, prefix.size()) != prefix) return std::nullopt;
+    auto rest = path.substr(prefix.size());
+    auto slash = rest.find('/');
+    if (slash == std::string_view::npos || rest.substr(slash + 1) != action) return std::nullopt;
+    return rest.substr(0, slash);
+}
+
+// 200 ok; 503 stopping; 503 degraded while writes are refused (reads still served).
+HttpResponse health_response(ServerContext& ctx, unsigned v) {
+    nlohmann::json body = {{"status", "ok"}, {"hub_seq", ctx.hub.hub_seq()}};
+    auto problem = ctx.hub.write_problem();
+    if (ctx.stopping) {
+        body["status"] = "stopping";
+    } else if (problem) {
+        body["status"] = "degraded";
+        body["problem"] = *problem;
+    }
+    return json_response(ctx.stopping || problem ? 503 : 200, body.dump(), v);
+}
+
 }  // namespace
 
 HttpResponse json_response(unsigned status, std::string body, unsigned version) {
@@ -320,17 +374,17 @@ void handle_http(ServerContext& ctx, const HttpRequest& req, Respond respond) {
     if (path.substr(0, 10) == "/v1/crabs/") return crab_route(ctx, req, respond);
     if (path == "/v1/collect" && req.method() == http::verb::post)
         return collect_every(ctx, req, std::move(respond));
-    if (path == "/healthz" && get) {
-        nlohmann::json body = {{"status", ctx.stopping ? "stopping" : "ok"},
-                               {"hub_seq", ctx.hub.hub_seq()}};
-        return respond(json_response(ctx.stopping ? 503 : 200, body.dump(), v));
-    }
+    if (path == "/healthz" && get) return respond(health_response(ctx, v));
     if (path == "/v1/crabs" && get)
         return respond(json_response(200, crabs_json(ctx.hub).dump(), v));
     if (path == "/v1/alerts" && get)
         return respond(json_response(200, ctx.alerts->active_json(), v));
     if (path == "/v1/admin/reload" && req.method() == http::verb::post)
         return respond(reload_response(ctx, v));
+    if (auto name = admin_crab_target(path, "reset-seq")) {
+        if (req.method() == http::verb::post) return respond(reset_seq_response(ctx, *name, req));
+        return respond(reject(ctx, {ErrorCode::method_not_allowed, "method not allowed here"}, v));
+    }
     if (path == "/metrics" && get) {
         std::size_t online = 0;
         auto crabs = ctx.hub.crabs();

@@ -56,7 +56,8 @@ void LocalCrab::push(const std::string& reply_to) {
     snap.reply_to = reply_to;
     std::vector<protocol::Snapshot> items;
     items.push_back(std::move(snap));
-    hub_.ingest(name_, items, nullptr);
+    if (auto accepted = hub_.ingest(name_, items, nullptr); !accepted)
+        spdlog::debug("local crab {}: {}", name_, accepted.error().message);
 }
 
 }  // namespace octopus::server

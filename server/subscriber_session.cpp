@@ -16,6 +16,9 @@ using protocol::ErrorCode;
 namespace {
 // Events of one subscription packed into one "snapshots" frame when they queue up.
 constexpr std::size_t kMaxBatch = 64;
+// Room for replies beyond the queue's bounds (see send_text).
+constexpr std::size_t kReplyRoomMessages = 64;
+constexpr std::size_t kReplyRoomBytes = 64 * 1024;
 }  // namespace
 
 SubscriberSession::SubscriberSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx)
@@ -45,17 +48,22 @@ void SubscriberSession::read() {
 
 void SubscriberSession::on_read(beast::error_code ec, std::size_t) {
     if (ec) return finish();
-    auto data = buffer_.cdata();
-    handle(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    if (!ws_.got_text()) {
+        reject({ErrorCode::bad_message, "binary frames are not accepted; send JSON text frames"});
+    } else {
+        auto data = buffer_.cdata();
+        handle(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    }
     buffer_.consume(buffer_.size());
     read();
 }
 
+void SubscriberSession::reject(const Error& e) {
+    ctx_.metrics.count_error(e.code);
+    send_text(protocol::encode_error(e));
+}
+
 void SubscriberSession::handle(std::string_view frame) {
-    auto reject = [this](const Error& e) {
-        ctx_.metrics.count_error(e.code);
-        send_text(protocol::encode_error(e));
-    };
     auto msg = protocol::decode_subscriber_message(frame);
     if (!msg) return reject(msg.error());
     if (auto* sub = std::get_if<protocol::Subscribe>(&msg.value())) return handle_subscribe(*sub);
@@ -72,10 +80,13 @@ void SubscriberSession::handle(std::string_view frame) {
 
 void SubscriberSession::handle_subscribe(const protocol::Subscribe& spec) {
     if (subs_.count(spec.id)) {
-        ctx_.metrics.count_error(ErrorCode::bad_message);
-        return send_text(protocol::encode_error(
-            {ErrorCode::bad_message,
-             "subscription \"" + spec.id + "\" already exists on this connection"}));
+        return reject({ErrorCode::bad_message,
+                       "subscription \"" + spec.id + "\" already exists on this connection"});
+    }
+    if (subs_.size() >= ctx_.config.max_subscriptions) {
+        return reject({ErrorCode::too_many_subscriptions,
+                       "this connection already holds " + std::to_string(subs_.size()) +
+                           " subscriptions, the most [subscribers] max_subscriptions allows"});
     }
     auto sub = std::make_shared<Sub>();
     sub->id = spec.id;
@@ -89,8 +100,7 @@ void SubscriberSession::handle_subscribe(const protocol::Subscribe& spec) {
     auto r = ctx_.hub.subscribe(*this, spec);  // replays into deliver() before returning
     if (!r) {
         subs_.erase(spec.id);
-        ctx_.metrics.count_error(r.error().code);
-        send_text(protocol::encode_error(r.error()));
+        reject(r.error());
     }
 }
 
@@ -152,8 +162,17 @@ void SubscriberSession::flush_gap(Sub& sub) {
     sub.missed = 0;
 }
 
+// Replies (errors, subscribed, acked) count against the queue like events, with a little room
+// beyond it so a subscriber dropping events under overflow "drop" can still be answered. A peer
+// that keeps sending while reading nothing fills that room too and is closed with 4008: its
+// replies never grow the hub without bound.
 void SubscriberSession::send_text(std::string text) {
     if (closing_ || finished_) return;
+    if (queue_.size() >= ctx_.config.subscriber_queue_messages + kReplyRoomMessages ||
+        queued_bytes_ >= ctx_.config.subscriber_queue_bytes + kReplyRoomBytes) {
+        core::bump(ctx_.metrics.subscriber_drops);
+        return overflow_close();
+    }
     enqueue({nullptr, nullptr, std::make_shared<const std::string>(std::move(text))});
 }
 

@@ -61,6 +61,7 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
     void read();
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     void handle(std::string_view frame);
+    void reject(const protocol::Error& e);
     void handle_subscribe(const protocol::Subscribe& spec);
     void send_text(std::string text);
     void enqueue(Item item);

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <fstream>
 #include <future>
 #include <map>
@@ -128,6 +129,149 @@ TEST_CASE("kill -9 under load: every acked snapshot survives exactly once and cr
         auto after = http_json(hub.port(), "GET", "/v1/crabs/" + c->name + "/buffer");
         CHECK(after.back()["hub_seq"].get<std::uint64_t>() > *hub_seqs.rbegin());
     }
+}
+
+namespace {
+
+// What one live subscriber saw across crashes: hub_seq -> "crab/seq". A hub_seq seen twice
+// must name the same snapshot both times.
+struct LiveView {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::map<std::uint64_t, std::string> seen;
+    std::uint64_t renamed = 0;  // a hub_seq seen live for two different snapshots
+    std::uint64_t events = 0;
+
+    void record(const json& envelope) {
+        std::lock_guard lk(mu);
+        auto id = envelope["crab"].get<std::string>() + "/" +
+                  std::to_string(envelope["seq"].get<std::uint64_t>());
+        auto [it, added] = seen.emplace(envelope["hub_seq"].get<std::uint64_t>(), id);
+        if (!added && it->second != id) ++renamed;
+        ++events;
+        cv.notify_all();
+    }
+    bool wait_events(std::uint64_t n) {
+        std::unique_lock lk(mu);
+        return cv.wait_for(lk, std::chrono::seconds(60), [&] { return events >= n; });
+    }
+};
+
+// Subscribes to every crab from "now" and records live events until the hub dies.
+std::thread live_subscriber(std::uint16_t port, LiveView& view, std::promise<void>& ready) {
+    return std::thread([port, &view, &ready] {
+        try {
+            WsClient sub(port, "/v1/subscribe");
+            sub.send(R"({"type":"subscribe","id":"live","crabs":["*"]})");
+            sub.recv_type("subscribed");
+            ready.set_value();
+            for (;;) {
+                auto msg = sub.recv_json(std::chrono::seconds(5));
+                if (msg["type"] == "snapshot") view.record(msg);
+                if (msg["type"] == "snapshots")
+                    for (const auto& item : msg["items"]) view.record(item);
+            }
+        } catch (const std::exception&) {
+            // The hub was killed.
+        }
+    });
+}
+
+// A crab that resumes after welcome.last_seq and keeps 64 snapshots in flight until killed.
+std::thread pipelining_crab(std::uint16_t port, const std::string& name,
+                            std::atomic<std::uint64_t>& acked) {
+    return std::thread([port, name, &acked] {
+        try {
+            WsClient c(port);
+            auto welcome = c.hello(name);
+            std::uint64_t sent =
+                welcome["last_seq"].is_null() ? 0 : welcome["last_seq"].get<std::uint64_t>();
+            for (std::uint64_t base = sent; sent < base + 64;) c.send(snapshot(++sent));
+            for (;;) {
+                auto msg = c.recv_json(std::chrono::seconds(5));
+                if (msg["type"] != "ack") continue;
+                acked = std::max<std::uint64_t>(acked, msg["seq"].get<std::uint64_t>());
+                while (sent < acked + 64) c.send(snapshot(++sent));
+            }
+        } catch (const std::exception&) {
+            // The hub was killed.
+        }
+    });
+}
+
+int crash_rounds() {
+    const char* env = std::getenv("OCTOPUS_CRASH_ROUNDS");
+    return env ? std::max(1, std::atoi(env)) : 4;
+}
+
+// 8 pipelining crabs and a live subscriber through repeated kill -9, then: no hub_seq ever
+// named two snapshots (live, or live against the files), and every acked snapshot is stored
+// exactly once.
+void hub_seq_survives_crashes(const char* policy) {
+    TempDir dir;
+    constexpr int kCrabs = 8;
+    LiveView view;
+    std::vector<std::atomic<std::uint64_t>> acked(kCrabs);
+    const int rounds = crash_rounds();
+    for (int round = 0; round < rounds; ++round) {
+        HubProcess hub(dir.path(), policy);
+        std::promise<void> ready;
+        auto sub = live_subscriber(hub.port(), view, ready);
+        ready.get_future().wait();
+        std::vector<std::thread> crabs;
+        for (int i = 0; i < kCrabs; ++i)
+            crabs.push_back(pipelining_crab(hub.port(), "c" + std::to_string(i), acked[i]));
+        // Kill at a different depth of the load each round.
+        std::uint64_t start = 0;
+        {
+            std::lock_guard lk(view.mu);
+            start = view.events;
+        }
+        CHECK(view.wait_events(start + 800 + 700 * static_cast<std::uint64_t>(round % 4)));
+        hub.kill9();
+        for (auto& t : crabs) t.join();
+        sub.join();
+    }
+    HubProcess hub(dir.path(), policy);
+    std::map<std::uint64_t, std::string> on_disk;
+    std::uint64_t renamed_vs_files = 0, stored_total = 0;
+    for (int i = 0; i < kCrabs; ++i) {
+        auto name = "c" + std::to_string(i);
+        CAPTURE(name);
+        auto rows = stored(dir.path(), name);
+        REQUIRE(rows.size() >= acked[i]);
+        for (std::size_t r = 0; r < rows.size(); ++r) {
+            CHECK(rows[r]["seq"] == r + 1);  // every seq once, none missing
+            auto id = name + "/" + std::to_string(r + 1);
+            CHECK(on_disk.emplace(rows[r]["hub_seq"].get<std::uint64_t>(), id).second);
+        }
+        stored_total += rows.size();
+    }
+    for (const auto& [hub_seq, id] : view.seen) {
+        auto it = on_disk.find(hub_seq);
+        if (it != on_disk.end() && it->second != id) ++renamed_vs_files;
+    }
+    MESSAGE(std::string(policy) << ": " << rounds << " kill -9 rounds, " << view.events
+                                << " live events, " << stored_total
+                                << " stored; hub_seqs re-assigned: " << renamed_vs_files
+                                << " against the files, " << view.renamed
+                                << " between live events");
+    CHECK(renamed_vs_files == 0);
+    CHECK(view.renamed == 0);
+}
+
+}  // namespace
+
+TEST_CASE("a hub_seq never names two snapshots across kill -9 rounds, fsync always") {
+    hub_seq_survives_crashes("always");
+}
+
+TEST_CASE("a hub_seq never names two snapshots across kill -9 rounds, fsync interval") {
+    hub_seq_survives_crashes("interval");
+}
+
+TEST_CASE("a hub_seq never names two snapshots across kill -9 rounds, fsync never") {
+    hub_seq_survives_crashes("never");
 }
 
 TEST_CASE("acked snapshots survive kill -9 under every fsync policy") {
