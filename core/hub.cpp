@@ -110,7 +110,7 @@ const Hub::CrabState* Hub::find(const std::string& name) const {
 
 protocol::Result<bool> Hub::register_crab(const std::string& name, std::shared_ptr<CrabLink> link) {
     if (!protocol::is_valid_crab_name(name)) {
-        return Error{ErrorCode::bad_name, "crab name must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"};
+        return protocol::bad_name_error();
     }
     CrabState& c = state_for(name);
     if (c.link) {

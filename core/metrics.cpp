@@ -1,21 +1,13 @@
 #include "core/metrics.hpp"
 
 #include <cstdio>
+#include <string>
 
 namespace octopus::core {
 
 namespace {
-void line(std::string& out, const std::string& name, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, " %.17g\n", v);
-    out += name;
-    out += buf;
-}
-
-void metric(std::string& out, const char* name, const char* type, const char* help,
-            const Counter& c) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-    line(out, name, static_cast<double>(c.load(std::memory_order_relaxed)));
+void metric(PromText& out, const char* name, const char* type, const char* help, const Counter& c) {
+    out.single(name, type, help, static_cast<double>(c.load(std::memory_order_relaxed)));
 }
 }  // namespace
 
@@ -29,9 +21,10 @@ void LatencyHistogram::observe(double seconds) {
     }
 }
 
-void LatencyHistogram::render(std::string& out, const char* name, const char* help) const {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " histogram\n";
+void LatencyHistogram::render(PromText& out, const char* name, const char* help) const {
+    out.family(name, "histogram", help);
     std::uint64_t cumulative = 0;
+    const std::string bucket = std::string(name) + "_bucket";
     for (std::size_t i = 0; i <= kBounds.size(); ++i) {
         cumulative += buckets_[i].load(std::memory_order_relaxed);
         char le[32];
@@ -40,16 +33,14 @@ void LatencyHistogram::render(std::string& out, const char* name, const char* he
         } else {
             std::snprintf(le, sizeof le, "+Inf");
         }
-        line(out, std::string(name) + "_bucket{le=\"" + le + "\"}",
-             static_cast<double>(cumulative));
+        out.sample(bucket, {{"le", le}}, static_cast<double>(cumulative));
     }
-    line(out, std::string(name) + "_sum", sum_.load(std::memory_order_relaxed));
-    line(out, std::string(name) + "_count",
-         static_cast<double>(count_.load(std::memory_order_relaxed)));
+    out.sample(std::string(name) + "_sum", sum_.load(std::memory_order_relaxed));
+    out.sample(std::string(name) + "_count",
+               static_cast<double>(count_.load(std::memory_order_relaxed)));
 }
 
-std::string Metrics::render(const std::vector<std::pair<std::string, double>>& gauges) const {
-    std::string out;
+void Metrics::render(PromText& out, const std::vector<Gauge>& gauges) const {
     metric(out, "octopus_connections_open", "gauge", "Live TCP connections.", connections_open);
     metric(out, "octopus_connections_total", "counter", "Accepted TCP connections.",
            connections_total);
@@ -87,21 +78,15 @@ std::string Metrics::render(const std::vector<std::pair<std::string, double>>& g
     metric(out, "octopus_fsyncs_total", "counter", "fdatasync calls on workspace files.", fsyncs);
     metric(out, "octopus_checkpoints_saved_total", "counter", "state.db checkpoint transactions.",
            checkpoints_saved);
-    out +=
-        "# HELP octopus_errors_total Refusals and errors sent, by code.\n"
-        "# TYPE octopus_errors_total counter\n";
+    out.family("octopus_errors_total", "counter", "Refusals and errors sent, by code.");
     for (std::size_t i = 0; i < protocol::error_code_count; ++i) {
         auto code = protocol::to_string(static_cast<protocol::ErrorCode>(i));
-        line(out, "octopus_errors_total{code=\"" + std::string(code) + "\"}",
-             static_cast<double>(errors[i].load(std::memory_order_relaxed)));
+        out.sample("octopus_errors_total", {{"code", code}},
+                   static_cast<double>(errors[i].load(std::memory_order_relaxed)));
     }
     ack_latency.render(out, "octopus_ack_latency_seconds",
                        "From receiving a snapshot frame to its ack being due (durable).");
-    for (const auto& [name, value] : gauges) {
-        out += "# TYPE " + name + " gauge\n";
-        line(out, name, value);
-    }
-    return out;
+    for (const auto& g : gauges) out.single(g.name, "gauge", g.help, g.value);
 }
 
 }  // namespace octopus::core

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/prom_text.hpp"
 #include "protocol/errors.hpp"
 
 namespace octopus::core {
@@ -22,7 +23,7 @@ class LatencyHistogram {
     static constexpr std::array<double, 14> kBounds{
         0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
     void observe(double seconds);
-    void render(std::string& out, const char* name, const char* help) const;
+    void render(PromText& out, const char* name, const char* help) const;
 
   private:
     std::array<Counter, kBounds.size() + 1> buckets_{};
@@ -60,8 +61,14 @@ struct Metrics {
         return errors[static_cast<std::size_t>(code)].load(std::memory_order_relaxed);
     }
 
-    // Renders every metric; `gauges` adds computed name/value pairs (already prefixed).
-    std::string render(const std::vector<std::pair<std::string, double>>& gauges) const;
+    // A value computed on demand by the caller (crabs online, hub_seq).
+    struct Gauge {
+        const char* name;
+        const char* help;
+        double value;
+    };
+    // Renders every metric, then `gauges`.
+    void render(PromText& out, const std::vector<Gauge>& gauges) const;
 };
 
 inline void bump(Counter& c, std::uint64_t n = 1) {

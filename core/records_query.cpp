@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "core/workspace.hpp"
+#include "protocol/envelope_text.hpp"
 #include "protocol/json_text.hpp"
 
 namespace octopus::core {
@@ -114,94 +115,10 @@ std::optional<Error> check_bucket_count(const RecordsQuery& q) {
                " or larger, or a narrower window");
 }
 
-// ---- Envelope text -------------------------------------------------------------------------
-// Stored envelopes are compact and their `values` is a flat object of number tokens,
-// true/false and strings, with keys escaped by protocol::append_json_string. Reading that text
-// directly keeps every token byte for byte when a row is projected.
-
-// One past the closing quote of the string starting at s[i] (npos if unterminated).
-std::size_t string_end(std::string_view s, std::size_t i) {
-    for (++i; i < s.size(); ++i) {
-        if (s[i] == '\\') {
-            ++i;
-        } else if (s[i] == '"') {
-            return i + 1;
-        }
-    }
-    return npos;
-}
-
-std::size_t token_end(std::string_view s, std::size_t i) {
-    if (i < s.size() && s[i] == '"') return string_end(s, i);
-    return s.find_first_of(",}", i);
-}
-
-// Calls fn(quoted_key, token) for each member of the flat object at s[begin] == '{'; returns
-// one past its closing brace, or npos if the text is not such an object.
-template <typename Fn>
-std::size_t for_each_member(std::string_view s, std::size_t begin, Fn&& fn) {
-    std::size_t i = begin + 1;
-    if (i < s.size() && s[i] == '}') return i + 1;
-    while (i < s.size() && s[i] == '"') {
-        auto key_end = string_end(s, i);
-        if (key_end >= s.size() || s[key_end] != ':') return npos;
-        auto end = token_end(s, key_end + 1);
-        if (end >= s.size()) return npos;
-        fn(s.substr(i, key_end - i), s.substr(key_end + 1, end - key_end - 1));
-        if (s[end] == '}') return end + 1;
-        if (s[end] != ',') return npos;
-        i = end + 1;
-    }
-    return npos;
-}
-
-// Where the values object starts. The fields before it (hub_seq, crab, seq, received_at,
-// timestamp) cannot contain this text, so the first match is the field itself.
-std::size_t values_begin(std::string_view line) {
-    constexpr std::string_view field = "\"values\":{";
-    auto at = line.find(field);
-    return at == npos ? npos : at + field.size() - 1;
-}
-
 std::optional<double> number(std::string_view token) {
     if (token.empty() || (token[0] != '-' && (token[0] < '0' || token[0] > '9')))
         return std::nullopt;
     return parse_seconds(token);
-}
-
-// The requested keys in their stored (quoted, escaped) form; empty means every key.
-class KeyFilter {
-  public:
-    explicit KeyFilter(const std::vector<std::string>& keys) {
-        for (const auto& k : keys) {
-            std::string quoted;
-            protocol::append_json_string(quoted, k);
-            quoted_.insert(std::move(quoted));
-        }
-    }
-    bool wants(std::string_view quoted_key) const {
-        return quoted_.empty() || quoted_.find(quoted_key) != quoted_.end();
-    }
-    bool all() const { return quoted_.empty(); }
-
-  private:
-    std::set<std::string, std::less<>> quoted_;
-};
-
-// The envelope with only the wanted members left in `values`; other bytes unchanged.
-std::string project(std::string_view line, const KeyFilter& keys) {
-    auto begin = keys.all() ? npos : values_begin(line);
-    if (begin == npos) return std::string(line);
-    std::string members;
-    auto end = for_each_member(line, begin, [&](std::string_view key, std::string_view token) {
-        if (!keys.wants(key)) return;
-        if (!members.empty()) members += ',';
-        members.append(key).append(":").append(token);
-    });
-    if (end == npos) return std::string(line);
-    std::string out(line.substr(0, begin));
-    out.append("{").append(members).append("}").append(line.substr(end));
-    return out;
 }
 
 void append_number(std::string& out, double v) {
@@ -301,7 +218,7 @@ class RawRows {
         first_ = std::min(first_, r.t);
         last_ = std::max(last_, r.t);
         if (++count_ > kMaxRecordsRows) return;
-        rows_.push_back({r.t, r.hub_seq, project(r.line, keys_)});
+        rows_.push_back({r.t, r.hub_seq, protocol::project_envelope(r.line, keys_)});
     }
 
     protocol::Result<std::string> finish() {
@@ -332,7 +249,7 @@ class RawRows {
     }
 
     const RecordsQuery& query_;
-    KeyFilter keys_;
+    protocol::KeyFilter keys_;
     std::vector<Kept> rows_;
     std::size_t count_ = 0;
     double first_ = std::numeric_limits<double>::infinity();
@@ -397,10 +314,10 @@ class Buckets {
             it = buckets_.emplace(index, Bucket{}).first;
         }
         ++it->second.count;
-        auto begin = values_begin(r.line);
+        auto begin = protocol::values_begin(r.line);
         if (begin == npos) return;
         auto& values = it->second.values;
-        for_each_member(r.line, begin, [&](std::string_view key, std::string_view token) {
+        protocol::for_each_member(r.line, begin, [&](std::string_view key, std::string_view token) {
             auto v = keys_.wants(key) ? number(token) : std::nullopt;
             if (!v) return;
             auto stat = values.find(key);
@@ -444,7 +361,7 @@ class Buckets {
     }
 
     const RecordsQuery& query_;
-    KeyFilter keys_;
+    protocol::KeyFilter keys_;
     std::string crab_;
     std::map<double, Bucket> buckets_;  // by floor(t / step)
     bool overflow_ = false;

@@ -341,7 +341,7 @@ Result<Hello> read_hello(od::object obj) {
         return bad(ErrorCode::bad_message, "hello needs a \"crab\" string");
     }
     if (!is_valid_crab_name(crab)) {
-        return bad(ErrorCode::bad_name, "crab name must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
+        return bad_name_error();
     }
     return Hello{std::string(crab)};
 }

@@ -14,7 +14,7 @@ enum class ErrorCode : std::uint8_t {
     bad_json,        // not parseable JSON / not UTF-8 / not an object
     bad_message,     // unknown "type" or a message-level field of the wrong type
     bad_snapshot,    // a snapshot that fails validation (values, tags, timestamp, seq)
-    bad_name,        // crab name outside ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$
+    bad_name,        // crab name outside protocol::crab_name_pattern (names.hpp)
     not_hello,       // first message on /v1/crab was not hello
     already_hello,   // hello sent twice on one connection
     duplicate_crab,  // another live connection holds this name

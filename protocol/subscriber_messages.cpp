@@ -81,8 +81,8 @@ std::optional<Error> read_from(const json& msg, From& from) {
 std::optional<Error> read_name(const json& msg, const char* field, std::string& out) {
     if (!msg.contains(field)) return std::nullopt;
     if (!msg[field].is_string() || !is_valid_crab_name(msg[field].get<std::string>())) {
-        return bad(std::string(field) +
-                   " must be a name matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
+        return bad(std::string(field) + " must be a name matching " +
+                   std::string(crab_name_pattern));
     }
     out = msg[field].get<std::string>();
     return std::nullopt;
@@ -258,35 +258,6 @@ std::string batch_frame_prefix(std::string_view sub) {
     std::string out = R"({"type":"snapshots","sub":)";
     append_json_string(out, sub);
     out += R"(,"items":[)";
-    return out;
-}
-
-std::string project_envelope(std::string_view envelope, const std::vector<std::string>& keys) {
-    // Envelopes are written by append_envelope_line: flat "values" object followed by "tags".
-    // A raw `},"tags":{` cannot occur inside either (quotes in strings are escaped).
-    constexpr std::string_view kValues = R"("values":{)";
-    auto start = envelope.find(kValues);
-    auto end = envelope.rfind(R"(},"tags":{)");
-    if (start == std::string_view::npos || end == std::string_view::npos || end < start) {
-        return std::string(envelope);
-    }
-    json values =
-        json::parse(envelope.substr(start + kValues.size() - 1, end - start - kValues.size() + 2),
-                    nullptr, false);
-    std::string out(envelope.substr(0, start + kValues.size()));
-    bool first = true;
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-        const auto& key = keys[i];
-        bool repeated = std::find(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(i),
-                                  key) != keys.begin() + static_cast<std::ptrdiff_t>(i);
-        if (values.is_discarded() || !values.contains(key) || repeated) continue;
-        if (!first) out += ',';
-        first = false;
-        append_json_string(out, key);
-        out += ':';
-        out += values[key].dump();
-    }
-    out += envelope.substr(end);
     return out;
 }
 

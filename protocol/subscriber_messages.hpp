@@ -69,7 +69,4 @@ std::string snapshot_frame_prefix(std::string_view sub);
 // {"type":"snapshots","sub":"ID","items":[  -- followed by envelopes, commas and "]}".
 std::string batch_frame_prefix(std::string_view sub);
 
-// The envelope with its values object reduced to `keys` (values stay numerically identical).
-std::string project_envelope(std::string_view envelope, const std::vector<std::string>& keys);
-
 }  // namespace octopus::protocol

@@ -128,7 +128,7 @@ core::AlertRule read_rule(const toml::table& t, std::size_t index,
     r.name = required_string(t, "name", where);
     if (!valid_name(r.name))
         throw Located(t.get("name")->source().begin,
-                      where + ": name must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
+                      where + ": name must match " + std::string(protocol::crab_name_pattern));
     where = "rule \"" + r.name + "\"";
     if (t.get("crabs")) {
         r.crabs = required_string(t, "crabs", where);
@@ -216,10 +216,9 @@ std::vector<HookSpec> read_hooks(const toml::table& root) {
         const toml::table* t = value.as_table();
         if (!t) throw Located(value.source().begin, where + " must be a table");
         if (!valid_name(name) || kBuiltinHooks.count(name))
-            throw Located(t->source().begin,
-                          where +
-                              ": name must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ and not "
-                              "be \"log\" or \"ws\"");
+            throw Located(t->source().begin, where + ": name must match " +
+                                                 std::string(protocol::crab_name_pattern) +
+                                                 " and not be \"log\" or \"ws\"");
         auto type = required_string(*t, "type", where);
         if (type == "webhook")
             out.push_back({name, read_webhook(*t, where)});

@@ -140,6 +140,7 @@ void AlertService::schedule_tick() {
     tick_.async_wait([this](boost::system::error_code ec) {
         if (ec || stopped_) return;
         engine_.tick();
+        ++ticks_;
         schedule_tick();
     });
 }
@@ -313,34 +314,34 @@ std::string AlertService::active_json() const {
     return out + "]";
 }
 
-std::string AlertService::render_metrics() const {
-    std::string out =
-        "# HELP octopus_alert_transitions_total Alert state changes, by the state entered.\n"
-        "# TYPE octopus_alert_transitions_total counter\n";
+void AlertService::render_metrics(core::PromText& out) const {
+    out.family("octopus_alert_transitions_total", "counter",
+               "Alert state changes, by the state entered.");
     for (auto s : {protocol::AlertState::inactive, protocol::AlertState::pending,
                    protocol::AlertState::firing, protocol::AlertState::resolved}) {
-        out += "octopus_alert_transitions_total{state=\"" + std::string(protocol::to_string(s)) +
-               "\"} " + std::to_string(transitions_[static_cast<std::size_t>(s)]) + "\n";
+        out.sample("octopus_alert_transitions_total", {{"state", protocol::to_string(s)}},
+                   static_cast<double>(transitions_[static_cast<std::size_t>(s)]));
     }
-    out +=
-        "# HELP octopus_alert_hook_attempts_total Hook delivery attempts, by hook and outcome "
-        "(gave_up: final failures, drops included).\n"
-        "# TYPE octopus_alert_hook_attempts_total counter\n";
+    out.family("octopus_alert_hook_attempts_total", "counter",
+               "Hook delivery attempts, by hook and outcome (gave_up: final failures, drops "
+               "included).");
     for (const auto& [hook, s] : hook_stats_) {
         for (auto [outcome, n] :
              {std::pair{"ok", s.ok}, {"failed", s.failed}, {"gave_up", s.gave_up}})
-            out += "octopus_alert_hook_attempts_total{hook=\"" + hook + "\",outcome=\"" + outcome +
-                   "\"} " + std::to_string(n) + "\n";
+            out.sample("octopus_alert_hook_attempts_total", {{"hook", hook}, {"outcome", outcome}},
+                       static_cast<double>(n));
     }
-    out += "# TYPE octopus_alert_rules gauge\noctopus_alert_rules " +
-           std::to_string(engine_.rules().size()) + "\n";
-    out += "# TYPE octopus_alert_active gauge\noctopus_alert_active " +
-           std::to_string(engine_.active().size()) + "\n";
-    out +=
-        "# TYPE octopus_alert_reloads_total counter\noctopus_alert_reloads_total{result=\"ok\"} " +
-        std::to_string(reloads_) + "\noctopus_alert_reloads_total{result=\"failed\"} " +
-        std::to_string(reload_failures_) + "\n";
-    return out;
+    out.single("octopus_alert_ticks_total", "counter",
+               "Once-a-second evaluations of time-based conditions.", static_cast<double>(ticks_));
+    out.single("octopus_alert_rules", "gauge", "Alert rules in force.",
+               static_cast<double>(engine_.rules().size()));
+    out.single("octopus_alert_active", "gauge", "Alerts pending or firing.",
+               static_cast<double>(engine_.active().size()));
+    out.family("octopus_alert_reloads_total", "counter",
+               "Alert rule reloads (SIGHUP, POST /v1/admin/reload), by result.");
+    out.sample("octopus_alert_reloads_total", {{"result", "ok"}}, static_cast<double>(reloads_));
+    out.sample("octopus_alert_reloads_total", {{"result", "failed"}},
+               static_cast<double>(reload_failures_));
 }
 
 }  // namespace octopus::server

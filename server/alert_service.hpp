@@ -64,7 +64,7 @@ class AlertService {
     // GET /v1/alerts: every pending or firing alert, as a JSON array of events.
     std::string active_json() const;
     // Prometheus text for /metrics.
-    std::string render_metrics() const;
+    void render_metrics(core::PromText& out) const;
     std::size_t rule_count() const { return engine_.rules().size(); }
     std::size_t hook_count() const { return hook_count_; }
 
@@ -125,6 +125,7 @@ class AlertService {
     std::array<std::uint64_t, 4> transitions_{};  // by state entered
     std::map<std::string, HookStats> hook_stats_;
     std::uint64_t reloads_ = 0, reload_failures_ = 0;
+    std::uint64_t ticks_ = 0;  // engine ticks so far (tests wait for ticks, not time)
 };
 
 }  // namespace octopus::server

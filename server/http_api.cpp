@@ -4,6 +4,8 @@
 // query mean is core/records_query's business. Runs on the network thread only.
 #include "server/http_api.hpp"
 
+#include "server/http_routes.hpp"
+
 #include <charconv>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -60,17 +62,6 @@ nlohmann::json crab_json(const core::CrabInfo& c) {
         {"rejected", c.rejected}};
 }
 
-// /v1/crabs/NAME/REST -> NAME and REST; false if the target is not under /v1/crabs/.
-bool split_crab_target(std::string_view target, std::string& name, std::string& rest) {
-    constexpr std::string_view prefix = "/v1/crabs/";
-    if (target.substr(0, prefix.size()) != prefix) return false;
-    target.remove_prefix(prefix.size());
-    auto slash = target.find('/');
-    name.assign(target.substr(0, slash));
-    rest.assign(slash == std::string_view::npos ? "" : target.substr(slash + 1));
-    return true;
-}
-
 HttpResponse buffer_response(ServerContext& ctx, const std::string& name, unsigned version) {
     auto items = ctx.hub.get_buffer(name);
     if (!items) return reject(ctx, items.error(), version);
@@ -102,10 +93,9 @@ void push(ServerContext& ctx, const std::string& name, const HttpRequest& req, R
 }
 
 // POST /v1/admin/crabs/NAME/reset-seq, body {"seq":N} (or empty for 0): see core/seq_reset.hpp.
-HttpResponse reset_seq_response(ServerContext& ctx, std::string_view name, const HttpRequest& req) {
+HttpResponse reset_seq_response(ServerContext& ctx, const std::string& crab,
+                                const HttpRequest& req) {
     auto v = req.version();
-    std::string crab(name);
-    if (!protocol::is_valid_crab_name(crab)) return reject(ctx, protocol::bad_name_error(), v);
     std::uint64_t seq = 0;
     if (!req.body().empty()) {
         if (!protocol::json_nesting_within(req.body(), protocol::max_json_depth))
@@ -268,34 +258,6 @@ void records(ServerContext& ctx, const std::string& name, const HttpRequest& req
     }
 }
 
-void crab_route(ServerContext& ctx, const HttpRequest& req, Respond& respond) {
-    std::string name, rest;
-    auto target = target_of(req);
-    split_crab_target(target.substr(0, target.find('?')), name, rest);
-    auto v = req.version();
-    if (!protocol::is_valid_crab_name(name)) {
-        return respond(reject(
-            ctx, {ErrorCode::bad_name, "crab name must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},
-            v));
-    }
-    bool get = req.method() == http::verb::get;
-    bool post = req.method() == http::verb::post;
-    if (rest.empty() && get) {
-        auto info = ctx.hub.crab(name);
-        if (!info) return respond(reject(ctx, unknown_crab(name), v));
-        return respond(json_response(200, crab_json(*info).dump(), v));
-    }
-    if (rest == "buffer" && get) return respond(buffer_response(ctx, name, v));
-    if (rest == "snapshots" && post) return push(ctx, name, req, std::move(respond));
-    if (rest == "collect" && post) return collect_one(ctx, name, req, std::move(respond));
-    if (rest == "records" && get) return records(ctx, name, req, std::move(respond));
-    if (rest.empty() || rest == "buffer" || rest == "snapshots" || rest == "collect" ||
-        rest == "records") {
-        return respond(reject(ctx, {ErrorCode::method_not_allowed, "method not allowed here"}, v));
-    }
-    respond(reject(ctx, {ErrorCode::not_found, "no such route"}, v));
-}
-
 nlohmann::json crabs_json(const core::Hub& hub) {
     auto list = nlohmann::json::array();
     for (const auto& c : hub.crabs()) list.push_back(crab_json(c));
@@ -303,10 +265,9 @@ nlohmann::json crabs_json(const core::Hub& hub) {
 }
 
 // The [[polling]] scheduler's counters, one Prometheus counter per outcome.
-std::string poll_metrics(const core::PollCounters& c) {
-    std::string out =
-        "# HELP octopus_poll_total Scheduled collect requests ([[polling]]), by outcome.\n"
-        "# TYPE octopus_poll_total counter\n";
+void poll_metrics(core::PromText& out, const core::PollCounters& c) {
+    out.family("octopus_poll_total", "counter",
+               "Scheduled collect requests ([[polling]]), by outcome.");
     for (auto [outcome, n] : {std::pair{"requested", c.requests},
                               {"answered", c.answered},
                               {"timeout", c.timeouts},
@@ -314,9 +275,7 @@ std::string poll_metrics(const core::PollCounters& c) {
                               {"deferred", c.deferred},
                               {"skipped_busy", c.skipped_busy},
                               {"silent", c.silent}})
-        out += "octopus_poll_total{outcome=\"" + std::string(outcome) + "\"} " + std::to_string(n) +
-               "\n";
-    return out;
+        out.sample("octopus_poll_total", {{"outcome", outcome}}, static_cast<double>(n));
 }
 
 // POST /v1/admin/reload: the alert rules file is read again; a bad one changes nothing.
@@ -327,16 +286,6 @@ HttpResponse reload_response(ServerContext& ctx, unsigned version) {
                            {"rules", ctx.alerts->rule_count()},
                            {"hooks", ctx.alerts->hook_count()}};
     return json_response(200, body.dump(), version);
-}
-
-// "/v1/admin/crabs/NAME/ACTION" -> NAME (unchecked), for the one ACTION.
-std::optional<std::string_view> admin_crab_target(std::string_view path, std::string_view action) {
-    constexpr std::string_view prefix = "/v1/admin/crabs/";
-    if (path.substr(0, prefix.size()) != prefix) return std::nullopt;
-    auto rest = path.substr(prefix.size());
-    auto slash = rest.find('/');
-    if (slash == std::string_view::npos || rest.substr(slash + 1) != action) return std::nullopt;
-    return rest.substr(0, slash);
 }
 
 // 200 ok; 503 stopping; 503 degraded while writes are refused (reads still served).
@@ -366,44 +315,109 @@ HttpResponse error_response(const Error& error, unsigned version) {
     return json_response(protocol::http_status(error.code), protocol::encode_error(error), version);
 }
 
+namespace {
+
+HttpResponse metrics_response(ServerContext& ctx, unsigned v) {
+    std::size_t online = 0;
+    auto crabs = ctx.hub.crabs();
+    for (const auto& c : crabs) online += c.online ? 1 : 0;
+    core::PromText text;
+    ctx.metrics.render(
+        text,
+        {{"octopus_hub_seq", "The highest hub_seq handed out.",
+          static_cast<double>(ctx.hub.hub_seq())},
+         {"octopus_crabs_known", "Crabs known to the hub (on disk or connected).",
+          static_cast<double>(crabs.size())},
+         {"octopus_crabs_online", "Crabs with a live connection.", static_cast<double>(online)}});
+    ctx.alerts->render_metrics(text);
+    if (ctx.poller) poll_metrics(text, ctx.poller->counters());
+    auto res = json_response(200, std::move(text.text()), v);
+    res.set(http::field::content_type, "text/plain; version=0.0.4");
+    return res;
+}
+
+// A handler answers through `respond`, now or later; {crab} is already a valid name.
+using Handler = void (*)(ServerContext& ctx, const HttpRequest& req, const std::string& crab,
+                         Respond& respond);
+using http::verb;
+
+// Every HTTP route the hub serves (protocol/README.md lists them with their answers).
+const std::vector<Route<Handler>>& route_table() {
+    static const std::vector<Route<Handler>> table = {
+        {verb::get, "/healthz",
+         [](ServerContext& ctx, const HttpRequest& req, const std::string&, Respond& respond) {
+             respond(health_response(ctx, req.version()));
+         }},
+        {verb::get, "/metrics",
+         [](ServerContext& ctx, const HttpRequest& req, const std::string&, Respond& respond) {
+             respond(metrics_response(ctx, req.version()));
+         }},
+        {verb::get, "/v1/crabs",
+         [](ServerContext& ctx, const HttpRequest& req, const std::string&, Respond& respond) {
+             respond(json_response(200, crabs_json(ctx.hub).dump(), req.version()));
+         }},
+        {verb::get, "/v1/crabs/{crab}",
+         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, Respond& respond) {
+             auto info = ctx.hub.crab(crab);
+             if (!info) return respond(reject(ctx, unknown_crab(crab), req.version()));
+             respond(json_response(200, crab_json(*info).dump(), req.version()));
+         }},
+        {verb::get, "/v1/crabs/{crab}/buffer",
+         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, Respond& respond) {
+             respond(buffer_response(ctx, crab, req.version()));
+         }},
+        {verb::post, "/v1/crabs/{crab}/snapshots",
+         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, Respond& respond) {
+             push(ctx, crab, req, std::move(respond));
+         }},
+        {verb::post, "/v1/crabs/{crab}/collect",
+         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, Respond& respond) {
+             collect_one(ctx, crab, req, std::move(respond));
+         }},
+        {verb::get, "/v1/crabs/{crab}/records",
+         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, Respond& respond) {
+             records(ctx, crab, req, std::move(respond));
+         }},
+        {verb::post, "/v1/collect",
+         [](ServerContext& ctx, const HttpRequest& req, const std::string&, Respond& respond) {
+             collect_every(ctx, req, std::move(respond));
+         }},
+        {verb::get, "/v1/alerts",
+         [](ServerContext& ctx, const HttpRequest& req, const std::string&, Respond& respond) {
+             respond(json_response(200, ctx.alerts->active_json(), req.version()));
+         }},
+        {verb::post, "/v1/admin/reload",
+         [](ServerContext& ctx, const HttpRequest& req, const std::string&, Respond& respond) {
+             respond(reload_response(ctx, req.version()));
+         }},
+        {verb::post, "/v1/admin/crabs/{crab}/reset-seq",
+         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, Respond& respond) {
+             respond(reset_seq_response(ctx, crab, req));
+         }},
+    };
+    return table;
+}
+
+}  // namespace
+
 void handle_http(ServerContext& ctx, const HttpRequest& req, Respond respond) {
     std::string_view target = target_of(req);
-    auto v = req.version();
     auto path = target.substr(0, target.find('?'));
-    bool get = req.method() == http::verb::get;
-    if (path.substr(0, 10) == "/v1/crabs/") return crab_route(ctx, req, respond);
-    if (path == "/v1/collect" && req.method() == http::verb::post)
-        return collect_every(ctx, req, std::move(respond));
-    if (path == "/healthz" && get) return respond(health_response(ctx, v));
-    if (path == "/v1/crabs" && get)
-        return respond(json_response(200, crabs_json(ctx.hub).dump(), v));
-    if (path == "/v1/alerts" && get)
-        return respond(json_response(200, ctx.alerts->active_json(), v));
-    if (path == "/v1/admin/reload" && req.method() == http::verb::post)
-        return respond(reload_response(ctx, v));
-    if (auto name = admin_crab_target(path, "reset-seq")) {
-        if (req.method() == http::verb::post) return respond(reset_seq_response(ctx, *name, req));
-        return respond(reject(ctx, {ErrorCode::method_not_allowed, "method not allowed here"}, v));
+    const Route<Handler>* row = nullptr;
+    RouteMatch match;
+    switch (find_route(route_table(), req.method(), path, row, match)) {
+        case RouteOutcome::found:
+            return row->handler(ctx, req, match.crab, respond);
+        case RouteOutcome::bad_name:
+            return respond(reject(ctx, protocol::bad_name_error(), req.version()));
+        case RouteOutcome::method_not_allowed:
+            return respond(reject(ctx, {ErrorCode::method_not_allowed, "method not allowed here"},
+                                  req.version()));
+        case RouteOutcome::not_found:
+            break;
     }
-    if (path == "/metrics" && get) {
-        std::size_t online = 0;
-        auto crabs = ctx.hub.crabs();
-        for (const auto& c : crabs) online += c.online ? 1 : 0;
-        auto text = ctx.metrics.render({{"octopus_hub_seq", static_cast<double>(ctx.hub.hub_seq())},
-                                        {"octopus_crabs_known", static_cast<double>(crabs.size())},
-                                        {"octopus_crabs_online", static_cast<double>(online)}});
-        text += ctx.alerts->render_metrics();
-        if (ctx.poller) text += poll_metrics(ctx.poller->counters());
-        auto res = json_response(200, std::move(text), v);
-        res.set(http::field::content_type, "text/plain; version=0.0.4");
-        return respond(std::move(res));
-    }
-    bool known = path == "/healthz" || path == "/v1/crabs" || path == "/metrics" ||
-                 path == "/v1/collect" || path == "/v1/alerts" || path == "/v1/admin/reload";
-    respond(reject(ctx,
-                   known ? Error{ErrorCode::method_not_allowed, "method not allowed here"}
-                         : Error{ErrorCode::not_found, "no such route: " + std::string(path)},
-                   v));
+    respond(
+        reject(ctx, {ErrorCode::not_found, "no such route: " + std::string(path)}, req.version()));
 }
 
 }  // namespace octopus::server

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 
 #include "protocol/encoder.hpp"
+#include "protocol/envelope_text.hpp"
 #include "server/ws_options.hpp"
 
 namespace octopus::server {
@@ -92,7 +93,7 @@ void SubscriberSession::handle_subscribe(const protocol::Subscribe& spec) {
     sub->id = spec.id;
     sub->single_prefix = protocol::snapshot_frame_prefix(spec.id);
     sub->batch_prefix = protocol::batch_frame_prefix(spec.id);
-    sub->keys = spec.keys;
+    sub->keys = protocol::KeyFilter(spec.keys);
     sub->overflow = spec.overflow;
     sub->durable = !spec.durable.empty();
     subs_[spec.id] = sub;
@@ -134,7 +135,7 @@ bool SubscriberSession::deliver(const std::string& id, const core::SnapshotPtr& 
     }
     flush_gap(sub);
     core::bump(ctx_.metrics.events_delivered);
-    if (sub.keys.empty()) {
+    if (sub.keys.all()) {
         enqueue({it->second, snap, nullptr});
     } else {
         auto projected = protocol::project_envelope(snap->json(), sub.keys);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/subscriber_sink.hpp"
+#include "protocol/envelope_text.hpp"
 #include "protocol/subscriber_messages.hpp"
 #include "server/server_context.hpp"
 
@@ -45,7 +46,7 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
         std::string id;
         std::string single_prefix;
         std::string batch_prefix;
-        std::vector<std::string> keys;
+        protocol::KeyFilter keys;  // empty: every key
         protocol::Overflow overflow = protocol::Overflow::drop;
         bool durable = false;
         bool held = false;  // replay or durable, waiting for room to catch up

@@ -29,13 +29,6 @@ std::string snapshot(std::uint64_t seq) {
            std::to_string(seq) + "}}";
 }
 
-std::uint64_t metric(std::uint16_t port, const std::string& series) {
-    auto text = http_request(port, "GET", "/metrics").body;
-    auto at = text.find("\n" + series + " ");
-    if (at == std::string::npos) return ~std::uint64_t{0};
-    return std::stoull(text.substr(at + series.size() + 2));
-}
-
 std::uint64_t rss_kib(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     for (std::string line; std::getline(in, line);) {
@@ -86,7 +79,7 @@ TEST_CASE("deeply nested JSON is refused with bad_json on every endpoint, and th
     CHECK(err["message"].get<std::string>().size() < 120);
     sub.send(R"({"type":"subscribe","id":"n","crabs":["deep"]})");
     CHECK(sub.recv_type("subscribed")["id"] == "n");
-    CHECK(metric(hub.port(), "octopus_errors_total{code=\"bad_json\"}") == 15);
+    CHECK(metric_value(hub.port(), "octopus_errors_total{code=\"bad_json\"}") == 15);
 }
 
 TEST_CASE("a subscriber flooding bad frames without reading is closed with 4008, RSS bounded") {
@@ -112,7 +105,7 @@ TEST_CASE("a subscriber flooding bad frames without reading is closed with 4008,
     CAPTURE(before);
     CAPTURE(after);
     CHECK(after < before + 16 * 1024);
-    CHECK(metric(hub.port(), "octopus_subscriber_drops_total") >= 1);
+    CHECK(metric_value(hub.port(), "octopus_subscriber_drops_total") >= 1);
     WsClient next(hub.port(), "/v1/subscribe");
     next.send(R"({"type":"subscribe","id":"a"})");
     CHECK(next.recv_type("subscribed")["id"] == "a");
@@ -143,7 +136,7 @@ TEST_CASE("one connection holds at most max_subscriptions, refused with too_many
     auto err = sub.recv_json();
     CHECK(err["code"] == "too_many_subscriptions");
     CHECK(err["message"].get<std::string>().find("max_subscriptions") != std::string::npos);
-    CHECK(metric(hub.port(), "octopus_errors_total{code=\"too_many_subscriptions\"}") == 1);
+    CHECK(metric_value(hub.port(), "octopus_errors_total{code=\"too_many_subscriptions\"}") == 1);
     sub.send(R"({"type":"unsubscribe","id":"s0"})");
     CHECK(sub.recv_json()["type"] == "unsubscribed");
     sub.send(R"({"type":"subscribe","id":"one-more","crabs":["x"]})");
@@ -178,7 +171,7 @@ TEST_CASE("seqs above 2^53-1 are refused, a crab's seq is seen and reset by an o
         // The largest allowed seq still poisons a crab: logged and counted as a jump.
         CHECK(push(9007199254740991).status == 200);
         CHECK(hub.process().wait_for_output("seq jumps from 1 to 9007199254740991"));
-        CHECK(metric(port, "octopus_seq_jumps_total") == 1);
+        CHECK(metric_value(port, "octopus_seq_jumps_total") == 1);
         CHECK(json::parse(push(2).body)["seq"] == 9007199254740991);  // acked as a duplicate
         CHECK(http_json(port, "GET", "/v1/crabs/poisoned")["seq"] == 9007199254740991);
         // Refused while connected, and for a crab the hub does not know.
@@ -204,7 +197,7 @@ TEST_CASE("seqs above 2^53-1 are refused, a crab's seq is seen and reset by an o
         CHECK(json::parse(reset.body) == json{{"crab", "poisoned"}, {"seq", 1}});
         CHECK(http_json(port, "GET", "/v1/crabs/poisoned")["seq"] == 1);
         CHECK(json::parse(push(2).body)["seq"] == 2);
-        CHECK(metric(port, "octopus_seq_resets_total") == 1);
+        CHECK(metric_value(port, "octopus_seq_resets_total") == 1);
         hub.kill9();
     }
     // The reset survives kill -9: seq 3 is stored, 2 is a duplicate.
@@ -298,7 +291,7 @@ TEST_CASE("a hub on a full disk starts, serves reads, refuses writes with disk_f
     other.hello("other");
     other.send(snapshot(1));
     CHECK(other.recv_type("error")["code"] == "disk_full");
-    CHECK(metric(port, "octopus_errors_total{code=\"disk_full\"}") == 2);
+    CHECK(metric_value(port, "octopus_errors_total{code=\"disk_full\"}") == 2);
     CHECK(http_json(port, "GET", "/v1/crabs/full/buffer").size() == 100);  // reads still served
     CHECK(stored(data, "full").size() == 5);  // nothing partial reached the file
     CHECK(pending.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout);

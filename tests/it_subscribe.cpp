@@ -112,6 +112,22 @@ TEST_CASE("from buffer replays the ring, then goes live, keys project values") {
     CHECK(got.snapshots[5]["values"] == json{{"memory", 6}});
 }
 
+TEST_CASE("a keys projection sends the crab's own number tokens, byte for byte") {
+    TempDir dir;
+    HubProcess hub(dir.path());
+    WsClient sub(hub.port(), "/v1/subscribe");
+    sub.send(subscribe("k", R"(,"crabs":["tokens"],"keys":["memory","cpu"])"));
+    CHECK(sub.recv_json()["type"] == "subscribed");
+    WsClient crab(hub.port());
+    crab.hello("tokens");
+    crab.send(R"({"type":"snapshot","seq":1,"values":{"cpu":12.50,"disk":7,"memory":1E3}})");
+    crab.wait_ack(1);
+    std::string event;
+    for (int i = 0; i < 10 && event.find("\"snapshot\"") == std::string::npos; ++i)
+        event = sub.recv().value_or("");
+    CHECK(event.find(R"("values":{"cpu":12.50,"memory":1E3},"tags":{})") != std::string::npos);
+}
+
 TEST_CASE("from hub_seq and since replay across the ring-to-disk seam with no gap or duplicate") {
     TempDir dir;
     HubProcess hub = HubProcess::configured(dir, "[buffer]\nsize = 5\n");

@@ -127,4 +127,11 @@ nlohmann::json http_json(std::uint16_t port, const std::string& method, const st
     return nlohmann::json::parse(r.body);
 }
 
+std::uint64_t metric_value(std::uint16_t port, const std::string& series) {
+    auto text = http_request(port, "GET", "/metrics").body;
+    auto at = text.find("\n" + series + " ");
+    if (at == std::string::npos) return ~std::uint64_t{0};
+    return std::stoull(text.substr(at + series.size() + 2));
+}
+
 }  // namespace octopus::test

@@ -50,4 +50,8 @@ HttpResult http_request(std::uint16_t port, const std::string& method, const std
 nlohmann::json http_json(std::uint16_t port, const std::string& method, const std::string& target,
                          const std::string& body = "", unsigned expect_status = 200);
 
+// The value of one series of GET /metrics, e.g. `octopus_errors_total{code="bad_json"}`;
+// UINT64_MAX when the hub does not serve it.
+std::uint64_t metric_value(std::uint16_t port, const std::string& series);
+
 }  // namespace octopus::test
