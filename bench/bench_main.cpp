@@ -1,4 +1,4 @@
-// octopus-bench: the command line of the benchmark harness (issue 4). It picks a scenario by
+// octopus-bench: the command line of the benchmark harness. It picks a scenario by
 // name, hands it the remaining flags, and prints the scenario's human table and, with --json, its
 // one JSON result line. Scenarios live in their own files; this file only dispatches and prints.
 // Exit status: 0 when the run completed and every count matched, 1 on a failed run, 2 on bad

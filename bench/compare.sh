@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/compare.sh: the standard benchmark matrix of issue 4, Octopus beside NATS, in one run on
+# bench/compare.sh: the standard benchmark matrix, Octopus beside NATS, in one run on
 # one machine, from a clean checkout: installs what is missing (.ci/deps), builds the release
 # binaries, runs every scenario (each spawns its own hub or nats-server on loopback and stops
 # it), appends each JSON result line to bench/results/<date>.json, then bench/report.py writes

@@ -1,4 +1,4 @@
-// nats_scenarios: the NATS side of the comparison (issue 4), run with `--target nats://...` or
+// nats_scenarios: the NATS side of the comparison, run with `--target nats://...` or
 // `--spawn-nats`. The same payload bytes (payload.hpp), flags and rates as the Octopus scenarios,
 // through libnats with the settings a NATS user would pick for the job, so a ratio
 // Octopus/NATS compares two tuned systems, not a tuned one with a crippled one.

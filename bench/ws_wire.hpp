@@ -1,6 +1,6 @@
 // ws_wire: one client WebSocket connection driven straight on its TCP socket, for load clients
-// that must not be the bottleneck (a Beast websocket::stream client tops out near 0.15M frames/s,
-// shared/PERFORMANCE.md). It does its own HTTP upgrade, then callers append pre-built frames to
+// that must not be the bottleneck (a Beast websocket::stream client tops out near 0.15M frames/s
+// on a 2-core machine). It does its own HTTP upgrade, then callers append pre-built frames to
 // one output buffer and every flush writes all of them in one async_write; each read is parsed
 // whole, handing over every complete message it holds before the next read. Pings are answered.
 // Both buffers are bounded: append refuses past kMaxOutputBytes, a message past kMaxMessageBytes

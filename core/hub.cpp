@@ -5,9 +5,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/month.hpp"
-#include "core/recovery.hpp"
-#include "core/seq_reset.hpp"
+#include "core/storage/month.hpp"
+#include "core/storage/recovery.hpp"
+#include "core/storage/seq_reset.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/names.hpp"
 
@@ -459,22 +459,20 @@ protocol::Result<bool> Hub::subscribe(SubscriberSink& sink, const protocol::Subs
 protocol::Result<bool> Hub::unsubscribe(SubscriberSink& sink, const std::string& id) {
     if (!subs_.find(&sink, id))
         return Error{ErrorCode::bad_message, "no subscription \"" + id + "\""};
-    forget_replays(sink, id);
+    pump_.forget(sink, id);
     subs_.remove(&sink, id);
     return true;
 }
 
 void Hub::remove_subscriber(SubscriberSink& sink) {
-    forget_replays(sink, "");
+    pump_.forget(sink, "");
     subs_.remove(&sink, "");
 }
 
 void Hub::resume(SubscriberSink& sink, const std::string& id) {
     auto* e = subs_.find(&sink, id);
     if (!e || e->live) return;
-    auto it = disk_replays_.find(e);
-    if (it == disk_replays_.end()) return replay(*e, e->cursor, e->since_us, false);
-    if (it->second.held) pump_replay(*e, it->second);
+    if (!pump_.resume(*e)) replay(*e, e->cursor, e->since_us, false);
 }
 
 protocol::Result<bool> Hub::consumer_ack(SubscriberSink& sink, const std::string& id,
@@ -499,12 +497,6 @@ protocol::Result<bool> Hub::consumer_ack(SubscriberSink& sink, const std::string
     return true;
 }
 
-namespace {
-
-constexpr std::size_t kReplayChunk = 4096;  // events per disk read; two at most read ahead
-
-}  // namespace
-
 // Replays the matching events after `after` (or received at/after `since_us`) in hub_seq order,
 // then leaves the subscription live. What memory holds (the rings, the snapshots not yet on
 // disk) is handed in this turn. Older history streams from the ReplayReader, chunk by chunk,
@@ -516,10 +508,7 @@ void Hub::replay(Entry& e, std::uint64_t after, std::optional<std::int64_t> sinc
     e.since_us = since_us;
     if (ring_only || after >= durable_hub_seq_ || rings_cover(e, after, false))
         return finish_replay(e, after, after, ring_only);
-    DiskReplay& d = disk_replays_[&e];
-    d = DiskReplay{++replay_tokens_, after, {}, false, false};
-    e.live = false;
-    read_ahead(e, d);
+    pump_.start(e, after);
 }
 
 // Each matching crab's ring holds every event it has after `after` (the newest contiguous run
@@ -567,63 +556,11 @@ void Hub::finish_replay(Entry& e, std::uint64_t after, std::uint64_t disk_done_t
     e.since_us.reset();
 }
 
-// Hands what was read while the sink takes it; finishes from memory once the disk has given
-// everything up to the durable frontier; otherwise keeps reading ahead.
-void Hub::pump_replay(Entry& e, DiskReplay& d) {
-    d.held = false;
-    e.live = true;
-    while (!d.pending.empty()) {
-        subs_.hand(e, d.pending.front(), true);
-        if (!e.live) {
-            d.held = true;
-            break;
-        }
-        d.pending.pop_front();
-    }
-    if (!d.held && d.pending.empty() && !d.reading && d.read_to >= durable_hub_seq_) {
-        auto done_to = d.read_to;
-        disk_replays_.erase(&e);
-        return finish_replay(e, e.cursor, done_to, false);
-    }
-    e.live = false;
-    read_ahead(e, d);
-}
-
-void Hub::read_ahead(Entry& e, DiskReplay& d) {
-    if (d.reading || d.pending.size() >= kReplayChunk || d.read_to >= durable_hub_seq_) return;
-    ReplayRequest request;
+std::vector<std::filesystem::path> Hub::workspaces_of(const Entry& e) const {
+    std::vector<std::filesystem::path> roots;
     for (const auto& [name, c] : crabs_)
-        if (subs_.matches(e, name)) request.workspaces.push_back(c->workspace.root());
-    request.after = d.read_to;
-    request.limit = durable_hub_seq_;
-    request.since_us = e.since_us;
-    request.max_events = kReplayChunk;
-    d.reading = true;
-    std::weak_ptr<bool> alive = alive_;
-    Entry* entry = &e;
-    auto limit = request.limit;
-    reader_.read(std::move(request),
-                 [this, alive, entry, token = d.token, limit](ReplayChunk chunk) {
-                     if (alive.expired()) return;
-                     auto it = disk_replays_.find(entry);
-                     if (it != disk_replays_.end() && it->second.token == token)
-                         on_chunk(*entry, it->second, std::move(chunk), limit);
-                 });
-}
-
-void Hub::on_chunk(Entry& e, DiskReplay& d, ReplayChunk chunk, std::uint64_t limit) {
-    d.reading = false;
-    d.read_to = chunk.reached_limit ? limit : chunk.events.back()->hub_seq;
-    for (auto& s : chunk.events) d.pending.push_back(std::move(s));
-    if (d.held) return read_ahead(e, d);
-    pump_replay(e, d);
-}
-
-void Hub::forget_replays(const SubscriberSink& sink, const std::string& id) {
-    for (auto it = disk_replays_.begin(); it != disk_replays_.end();) {
-        bool mine = it->first->sink == &sink && (id.empty() || it->first->id == id);
-        it = mine ? disk_replays_.erase(it) : std::next(it);
-    }
+        if (subs_.matches(e, name)) roots.push_back(c->workspace.root());
+    return roots;
 }
 
 // Run ends are bookkeeping: a stop with thousands of crabs records what fits in a few seconds

@@ -1,10 +1,15 @@
-// The hub: crab registry, global order (hub_seq), per-crab ring buffers, durable acks and
-// polling. Single-threaded: every method runs on the executor's thread; the only other thread
-// is the disk writer, reached through DiskWriter::submit and back through on_durable().
+// The hub coordinates; it is single-threaded (every method runs on the executor's thread) and
+// knows no sockets. What it owns:
+//   - the registry: one CrabState per crab (its workspace, ring buffer, live link, seq counters);
+//   - the global order: hub_seq, reserved durably in blocks ahead of use (HubSeqCeiling);
+//   - ingest and acks: snapshots accepted this turn go to the DiskWriter in one submission; ack
+//     waiters fire when the writer reports "durable up to H" (on_durable, posted back here);
+//   - collects (polling answers), subscriptions (Subscriptions), durable consumer cursors
+//     (CursorStore) and replays: from the rings here, from the files through the ReplayPump;
+//   - run bookkeeping in each workspace's state.db.
 // Invariants: hub_seq never goes backward and never names two snapshots, even across kill -9
-// (numbers are reserved durably in blocks before use: core/hub_seq_ceiling.hpp); a seq is
-// stored at most once per crab; an ack callback never runs before the
-// snapshots it covers are durable under the writer's fsync policy. The hub knows no sockets.
+// (core/storage/hub_seq_ceiling.hpp); a seq is stored at most once per crab; an ack callback
+// never runs before the snapshots it covers are durable under the writer's fsync policy.
 #pragma once
 
 #include <chrono>
@@ -21,18 +26,18 @@
 
 #include "core/clock.hpp"
 #include "core/crab_link.hpp"
-#include "core/cursor_store.hpp"
-#include "core/disk_writer.hpp"
 #include "core/executor.hpp"
 #include "core/hub_observer.hpp"
-#include "core/hub_seq_ceiling.hpp"
 #include "core/metrics.hpp"
-#include "core/replay_reader.hpp"
 #include "core/ring_buffer.hpp"
+#include "core/storage/cursor_store.hpp"
+#include "core/storage/disk_writer.hpp"
+#include "core/storage/hub_seq_ceiling.hpp"
+#include "core/storage/replay_pump.hpp"
+#include "core/storage/workspace.hpp"
 #include "core/stored_snapshot.hpp"
 #include "core/subscriber_sink.hpp"
 #include "core/subscriptions.hpp"
-#include "core/workspace.hpp"
 #include "protocol/decoder.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/result.hpp"
@@ -159,23 +164,12 @@ class Hub {
     void queue_writes(std::vector<WriteItem>& writes);
     CrabInfo info(const CrabState& c) const;
     void lifecycle(const CrabState& c, const char* event);
-    // A replay streaming from disk: chunks read ahead of the sink, handed as it takes them.
-    struct DiskReplay {
-        std::uint64_t token = 0;    // tells a late chunk of a replaced replay apart
-        std::uint64_t read_to = 0;  // everything matching up to here is handed or pending
-        std::deque<SnapshotPtr> pending;
-        bool reading = false;
-        bool held = false;  // the sink refused; it calls resume() when it has room
-    };
     using Entry = Subscriptions::Entry;
     void replay(Entry& e, std::uint64_t after, std::optional<std::int64_t> since_us,
                 bool ring_only);
     bool rings_cover(const Entry& e, std::uint64_t after, bool ring_only) const;
     void finish_replay(Entry& e, std::uint64_t after, std::uint64_t disk_done_to, bool ring_only);
-    void pump_replay(Entry& e, DiskReplay& d);
-    void read_ahead(Entry& e, DiskReplay& d);
-    void on_chunk(Entry& e, DiskReplay& d, ReplayChunk chunk, std::uint64_t limit);
-    void forget_replays(const SubscriberSink& sink, const std::string& id);
+    std::vector<std::filesystem::path> workspaces_of(const Entry& e) const;
 
     HubOptions options_;
     HubObserver* observer_ = nullptr;
@@ -202,10 +196,14 @@ class Hub {
     Subscriptions subs_;
     CursorStore cursors_;
     std::uint64_t durable_hub_seq_ = 0;  // every snapshot up to here is complete on disk
-    std::unordered_map<const Entry*, DiskReplay> disk_replays_;
-    std::uint64_t replay_tokens_ = 0;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-    ReplayReader reader_{executor_};  // last: its thread stops before the rest is destroyed
+    // Replays the rings cannot serve (last: its reader thread stops before the rest goes).
+    ReplayPump pump_{executor_, subs_,
+                     ReplayPump::Hooks{[this](const Entry& e) { return workspaces_of(e); },
+                                       [this] { return durable_hub_seq_; },
+                                       [this](Entry& e, std::uint64_t done_to) {
+                                           finish_replay(e, e.cursor, done_to, false);
+                                       }}};
 };
 
 }  // namespace octopus::core

@@ -1,5 +1,7 @@
-// Encoders for every message the hub or a crab sends. Output is compact JSON text ready to go
-// in a WebSocket text frame; nothing here touches sockets or disks.
+// Encoders for the crab-side protocol: what a crab sends (hello, snapshots) and what the hub
+// answers it (welcome, ack, error, collect). Subscriber messages are encoded in
+// subscriber_messages.hpp and alert events in alert_event.hpp. Output is compact JSON text ready
+// to go in a WebSocket text frame; nothing here touches sockets or disks.
 #pragma once
 
 #include <cstdint>

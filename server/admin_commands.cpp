@@ -5,9 +5,9 @@
 #include <iostream>
 #include <vector>
 
-#include "core/file_lock.hpp"
-#include "core/recovery.hpp"
-#include "core/workspace.hpp"
+#include "core/storage/file_lock.hpp"
+#include "core/storage/recovery.hpp"
+#include "core/storage/workspace.hpp"
 #include "protocol/decoder.hpp"
 #include "protocol/names.hpp"
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "core/disk_writer.hpp"
 #include "core/poll_scheduler.hpp"
+#include "core/storage/disk_writer.hpp"
 #include "protocol/limits.hpp"
 
 namespace octopus::server {

@@ -1,7 +1,7 @@
 // Routing and handlers of the HTTP API. Every handler answers through `respond`, at once or
 // later: a push after durability, a collect when the crab answers or its timeout fires. Query
 // strings are parsed here (%XX-decoded, duplicates refused); what the parameters of a records
-// query mean is core/records_query's business. Runs on the network thread only.
+// query mean is core/storage/records_query's business. Runs on the network thread only.
 #include "server/http_api.hpp"
 
 #include "server/http_routes.hpp"
@@ -10,7 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "core/records_query.hpp"
+#include "core/storage/records_query.hpp"
 #include "protocol/encoder.hpp"
 #include "protocol/json_text.hpp"
 #include "protocol/limits.hpp"
@@ -217,7 +217,6 @@ void collect_every(ServerContext& ctx, const HttpRequest& req, Respond respond) 
     });
 }
 
-// GET /v1/crabs/NAME/records: the crab must exist, then the parameters must be valid.
 // GET /v1/crabs/NAME/records: the crab must exist, then the parameters must be valid. The
 // query itself runs on the query worker (it may scan files); the ring is copied here.
 void records(ServerContext& ctx, const std::string& name, const HttpRequest& req, Respond respond) {

@@ -10,8 +10,8 @@
 #include <fstream>
 #include <functional>
 
-#include "core/file_lock.hpp"
 #include "core/poll_scheduler.hpp"
+#include "core/storage/file_lock.hpp"
 #include "server/asio_executor.hpp"
 #include "server/listener.hpp"
 #include "server/local_crab.hpp"
@@ -80,6 +80,144 @@ void begin_shutdown(ServerContext& ctx, Listener& listener, const std::shared_pt
     if (ctx.sessions.empty()) drain.cancel();
 }
 
+// The running hub. Members are declared in start order, so they are destroyed in stop order;
+// run() starts them (an exit code when a step fails) and stop() is the explicit drain. The
+// writer's durability reports reach the hub and the alert service through set_on_durable once
+// both exist, so nothing is late-bound through a pointer.
+class HubRuntime {
+  public:
+    explicit HubRuntime(const Config& config) : config_(config) {
+        writer_.set_on_durable([this](std::uint64_t hub_seq) {
+            executor_.post([this, hub_seq] {
+                hub_.on_durable(hub_seq);
+                alerts_.hub_durable(hub_seq);
+            });
+        });
+        poller_.on_silent = [this](const std::string& crab) {
+            const core::PollRule* rule = poller_.rule_for(crab);
+            spdlog::warn("crab \"{}\" is silent: {} polls in a row unanswered", crab,
+                         rule ? rule->heartbeat_misses : 0);
+            hub_.mark_silent(crab);
+        };
+    }
+
+    // Starts everything, serves until SIGINT/SIGTERM, drains; the process exit code.
+    int run() {
+        if (int code = recover()) return code;
+        if (int code = listen()) return code;
+        start_serving();
+        ioc_.run();
+        stop();
+        return 0;
+    }
+
+  private:
+    // Alert rules first (a bad file stops the hub, exit 2), then every workspace.
+    int recover() {
+        try {
+            alerts_.load();
+        } catch (const std::exception& e) {
+            spdlog::critical("alert rules: {}", e.what());
+            return 2;
+        }
+        hub_.set_observer(&alerts_.observer());
+        try {
+            hub_.recover(ctx_.decoder);
+        } catch (const std::exception& e) {
+            spdlog::critical("recovery of {} failed: {}", config_.data_dir.string(), e.what());
+            return 1;
+        }
+        alerts_.hub_durable(hub_.hub_seq());  // everything recovered is on disk
+        writer_.start();
+        return 0;
+    }
+
+    int listen() {
+        try {
+            auto address = asio::ip::make_address(config_.listen_host);
+            listener_ = std::make_shared<Listener>(
+                ioc_, asio::ip::tcp::endpoint(address, config_.listen_port), ctx_);
+        } catch (const std::exception& e) {
+            spdlog::critical("cannot listen on {}:{}: {}", config_.listen_host, config_.listen_port,
+                             e.what());
+            writer_.stop();
+            return 1;
+        }
+        auto ep = listener_->local_endpoint();
+        spdlog::info("octopus listening on {}:{} (data {}, fsync {})", ep.address().to_string(),
+                     ep.port(), config_.data_dir.string(),
+                     config_.writer.policy == core::FsyncPolicy::always     ? "always"
+                     : config_.writer.policy == core::FsyncPolicy::interval ? "interval"
+                                                                            : "never");
+        listener_->run();
+        return 0;
+    }
+
+    void start_serving() {
+        if (config_.local_crab) {
+            local_ = std::make_shared<LocalCrab>(ioc_, hub_, config_.local_crab_name,
+                                                 config_.local_crab_interval);
+            if (!local_->start()) local_.reset();
+        }
+        if (!config_.polling.empty()) poller_.start();
+        ctx_.poller = &poller_;
+        alerts_.start();
+        wait_hangup();
+        ctx_.on_drained = [this] { drain_.cancel(); };
+        signals_.async_wait([this](boost::system::error_code ec, int sig) {
+            if (ec) return;
+            spdlog::info("signal {} received", sig);
+            poller_.stop();
+            hub_.set_observer(nullptr);
+            alerts_.stop_evaluating();
+            hangup_.cancel();
+            begin_shutdown(ctx_, *listener_, local_, drain_, ioc_);
+        });
+    }
+
+    void wait_hangup() {
+        hangup_.async_wait([this](boost::system::error_code ec, int) {
+            if (ec) return;
+            spdlog::info("SIGHUP: reloading alert rules");
+            alerts_.reload();
+            wait_hangup();
+        });
+    }
+
+    // The network thread has returned: the rest drains in dependency order.
+    void stop() {
+        queries_.stop();
+        alerts_.stop();
+        ioc_.drop_pending_handlers();
+        hub_.flush_writes();
+        writer_.stop();
+        hub_.end_runs();
+        spdlog::info("octopus stopped cleanly at hub_seq {}", hub_.hub_seq());
+    }
+
+    const Config& config_;
+    HubIoContext ioc_{1};
+    AsioExecutor executor_{ioc_};
+    core::Metrics metrics_;
+    core::SystemClock clock_;
+    core::DiskWriter writer_{config_.writer, metrics_};
+    core::Hub hub_{hub_options(config_), executor_, writer_, metrics_, clock_};
+    AlertService alerts_{ioc_, executor_, writer_, clock_, config_.data_dir, config_.alerts_file};
+    QueryWorker queries_{ioc_, config_.limits};
+    ServerContext ctx_{.config = config_,
+                       .hub = hub_,
+                       .metrics = metrics_,
+                       .decoder = protocol::Decoder(config_.limits),
+                       .alerts = &alerts_,
+                       .queries = &queries_};
+    core::PollScheduler poller_{hub_, executor_, config_.polling};
+    std::shared_ptr<Listener> listener_;
+    std::shared_ptr<LocalCrab> local_;
+    asio::signal_set hangup_{ioc_, SIGHUP};
+    asio::steady_timer drain_{ioc_};
+    asio::signal_set signals_{ioc_, SIGINT, SIGTERM};
+};
+
 }  // namespace
 
 int run_hub(const Config& config) {
@@ -92,113 +230,8 @@ int run_hub(const Config& config) {
         return 1;
     }
     raise_fd_limit();
-
-    HubIoContext ioc(1);
-    AsioExecutor executor(ioc);
-    core::Metrics metrics;
-    core::SystemClock clock;
-    core::Hub* hub_ptr = nullptr;
-    AlertService* alerts_ptr = nullptr;
-    core::DiskWriter writer(config.writer, metrics, [&](std::uint64_t hub_seq) {
-        executor.post([&hub_ptr, &alerts_ptr, hub_seq] {
-            hub_ptr->on_durable(hub_seq);
-            alerts_ptr->hub_durable(hub_seq);
-        });
-    });
-    core::Hub hub(hub_options(config), executor, writer, metrics, clock);
-    hub_ptr = &hub;
-    AlertService alerts(ioc, executor, writer, clock, config.data_dir, config.alerts_file);
-    alerts_ptr = &alerts;
-    QueryWorker queries(ioc, config.limits);
-    ServerContext ctx{config,  hub,      metrics, protocol::Decoder(config.limits),
-                      &alerts, &queries, nullptr, {},
-                      false,   {}};
-    try {
-        alerts.load();
-    } catch (const std::exception& e) {
-        spdlog::critical("alert rules: {}", e.what());
-        return 2;
-    }
-    hub.set_observer(&alerts.observer());
-    try {
-        hub.recover(ctx.decoder);
-    } catch (const std::exception& e) {
-        spdlog::critical("recovery of {} failed: {}", config.data_dir.string(), e.what());
-        return 1;
-    }
-    alerts.hub_durable(hub.hub_seq());  // everything recovered is on disk
-    writer.start();
-
-    std::shared_ptr<Listener> listener;
-    try {
-        auto address = asio::ip::make_address(config.listen_host);
-        listener = std::make_shared<Listener>(
-            ioc, asio::ip::tcp::endpoint(address, config.listen_port), ctx);
-    } catch (const std::exception& e) {
-        spdlog::critical("cannot listen on {}:{}: {}", config.listen_host, config.listen_port,
-                         e.what());
-        writer.stop();
-        return 1;
-    }
-    auto ep = listener->local_endpoint();
-    spdlog::info("octopus listening on {}:{} (data {}, fsync {})", ep.address().to_string(),
-                 ep.port(), config.data_dir.string(),
-                 config.writer.policy == core::FsyncPolicy::always     ? "always"
-                 : config.writer.policy == core::FsyncPolicy::interval ? "interval"
-                                                                       : "never");
-    listener->run();
-
-    std::shared_ptr<LocalCrab> local;
-    if (config.local_crab) {
-        local = std::make_shared<LocalCrab>(ioc, hub, config.local_crab_name,
-                                            config.local_crab_interval);
-        if (!local->start()) local.reset();
-    }
-
-    // [[polling]]: scheduled collects; heartbeat polling disconnects a silent crab (offline).
-    core::PollScheduler poller(hub, executor, config.polling);
-    poller.on_silent = [&poller, &hub](const std::string& crab) {
-        const core::PollRule* rule = poller.rule_for(crab);
-        spdlog::warn("crab \"{}\" is silent: {} polls in a row unanswered", crab,
-                     rule ? rule->heartbeat_misses : 0);
-        hub.mark_silent(crab);
-    };
-    if (!config.polling.empty()) poller.start();
-    ctx.poller = &poller;
-    alerts.start();
-    asio::signal_set hangup(ioc, SIGHUP);
-    std::function<void()> on_hangup = [&] {
-        hangup.async_wait([&](boost::system::error_code ec, int) {
-            if (ec) return;
-            spdlog::info("SIGHUP: reloading alert rules");
-            alerts.reload();
-            on_hangup();
-        });
-    };
-    on_hangup();
-
-    asio::steady_timer drain(ioc);
-    ctx.on_drained = [&drain] { drain.cancel(); };
-    asio::signal_set signals(ioc, SIGINT, SIGTERM);
-    signals.async_wait([&](boost::system::error_code ec, int sig) {
-        if (ec) return;
-        spdlog::info("signal {} received", sig);
-        poller.stop();
-        hub.set_observer(nullptr);
-        alerts.stop_evaluating();
-        hangup.cancel();
-        begin_shutdown(ctx, *listener, local, drain, ioc);
-    });
-    ioc.run();
-
-    queries.stop();
-    alerts.stop();
-    ioc.drop_pending_handlers();
-    hub.flush_writes();
-    writer.stop();
-    hub.end_runs();
-    spdlog::info("octopus stopped cleanly at hub_seq {}", hub.hub_seq());
-    return 0;
+    HubRuntime runtime(config);
+    return runtime.run();
 }
 
 }  // namespace octopus::server

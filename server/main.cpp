@@ -1,7 +1,7 @@
-// octopus: the hub executable.
-//   octopus serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--fsync POLICY]
-//   [--no-local-crab] octopus rebuild-state --data DIR octopus records --data DIR NAME [--since T]
-//   [--until T]
+// octopus: the hub executable. Its commands (kUsage below is the full text):
+//   serve          runs the hub (server/hub_server.cpp)
+//   rebuild-state  recreates every state.db from the JSONL records, offline
+//   records        prints a crab's envelopes in hub_seq order, offline
 #include <spdlog/spdlog.h>
 #include <cstring>
 #include <iostream>

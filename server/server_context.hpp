@@ -1,6 +1,9 @@
-// What every session shares: the hub, metrics, limits and the decoder. All of it is used on
-// the single network thread only (the decoder is not thread-safe; the hub is single-threaded).
-// Sessions register here so shutdown can close each one with its proper code.
+// What every session and HTTP handler shares: the config, the hub, metrics, the decoder, the
+// alert service, the records-query worker, the poll scheduler (for its counters) and the live
+// sessions (so shutdown can close each with its proper code). Built with designated
+// initialisers by the hub runtime (server/hub_server.cpp). Every member is used on the network
+// thread only: the decoder is not thread-safe and the hub is single-threaded; the query worker
+// hands its answers back to this thread.
 #pragma once
 
 #include <functional>
@@ -12,7 +15,7 @@
 #include "core/metrics.hpp"
 #include "core/poll_scheduler.hpp"
 #include "protocol/decoder.hpp"
-#include "server/alert_service.hpp"
+#include "server/alerts/alert_service.hpp"
 #include "server/config.hpp"
 #include "server/query_worker.hpp"
 
@@ -33,9 +36,9 @@ struct ServerContext {
     AlertService* alerts = nullptr;               // alert rules, hooks and alert subscriptions
     QueryWorker* queries = nullptr;               // runs records queries off this thread
     const core::PollScheduler* poller = nullptr;  // [[polling]], for its /metrics counters
-    std::unordered_map<const Closable*, std::weak_ptr<Closable>> sessions;
+    std::unordered_map<const Closable*, std::weak_ptr<Closable>> sessions{};
     bool stopping = false;
-    std::function<void()> on_drained;  // called once stopping and the last session has gone
+    std::function<void()> on_drained{};  // called once stopping and the last session has gone
 
     void track(const std::shared_ptr<Closable>& s) { sessions[s.get()] = s; }
     void untrack(const Closable* s) {

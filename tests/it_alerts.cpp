@@ -1,9 +1,10 @@
 // Integration: alert rules and hooks against the real hub binary, real WebSocket crabs and a
 // real HTTP receiver on loopback (support/http_receiver). Every case waits for events (a
-// request arriving, an ack, a log line, a file line) with a deadline; none sleeps to "let
-// things happen". Where a case must show that something did NOT happen (no notification before
-// the third snapshot, no second firing after a restart), it asserts on state the hub exposes
-// synchronously (GET /v1/alerts after an ack) or on the order of what arrives later.
+// request arriving, an ack, a log line, a file line, engine ticks counted in /metrics) with a
+// deadline, polling every 10 ms at most; none sleeps a fixed time to "let things happen". Where
+// a case must show that something did NOT happen (no notification before the third snapshot, no
+// second firing after a restart), it asserts on state the hub exposes synchronously (GET
+// /v1/alerts after an ack), on the order of what arrives later, or after two counted ticks.
 #include <doctest/doctest.h>
 #include <signal.h>
 
@@ -52,11 +53,10 @@ struct AlertHub {
     AlertHub(const TempDir& dir, const std::string& rules, const std::string& more_config = "")
         : rules_file(dir.path() / "alerts.toml") {
         write_rules(rules);
-        hub = std::make_unique<HubProcess>(
-            dir.path() / "data", "always", false,
-            std::vector<std::string>{
-                "--config",
-                write_config(dir, "[alerts]\nrules = \"alerts.toml\"\n" + more_config)});
+        hub = std::make_unique<HubProcess>(HubOptions{
+            .data_dir = dir.path() / "data",
+            .extra_args = {"--config", write_config(dir, "[alerts]\nrules = \"alerts.toml\"\n" +
+                                                             more_config)}});
     }
     void write_rules(const std::string& rules) const { std::ofstream(rules_file) << rules; }
     std::uint16_t port() const { return hub->port(); }

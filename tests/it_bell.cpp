@@ -162,7 +162,7 @@ TEST_CASE("octopus-bell resumes after a hub restart without repeating or losing 
     hub->kill9();
     hub.reset();
     REQUIRE_MESSAGE(bell.wait_for_output("reconnecting"), bell.output());
-    HubProcess back(dir.path(), "always", false, {"--listen", "127.0.0.1:" + port});
+    HubProcess back({.data_dir = dir.path(), .extra_args = {"--listen", "127.0.0.1:" + port}});
     WsClient crab(back.port());
     crab.hello("alpha");
     push(crab, 3, "3", "3");

@@ -1,4 +1,4 @@
-// Integration: the benchmark harness itself (issue 4). A tiny `octopus-bench ingest` run against
+// Integration: the benchmark harness itself. A tiny `octopus-bench ingest` run against
 // the real hub must finish on its own, print one well-formed JSON result line, and account for
 // every snapshot: each one pushed was acknowledged; a tiny `fanout` run must deliver every
 // snapshot to every subscriber. No timing assertions: this proves the harness counts right, not

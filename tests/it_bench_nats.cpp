@@ -1,4 +1,4 @@
-// Integration: the NATS side of the benchmark harness (issue 4). Tiny `octopus-bench ingest` and
+// Integration: the NATS side of the benchmark harness. Tiny `octopus-bench ingest` and
 // `fanout` runs with --spawn-nats start a real nats-server on loopback, must finish on their own,
 // print one well-formed JSON result line and account for every message: each JetStream publish
 // was acked, and each core NATS publish reached every subscriber. No timing assertions: this

@@ -1,4 +1,4 @@
-// Integration: the connections and replay scenarios of the benchmark harness (issue 4), on the
+// Integration: the connections and replay scenarios of the benchmark harness, on the
 // real binaries. Small runs must finish on their own, print one well-formed JSON result line and
 // account for everything exactly: every crab acked, every subscriber got every burst event, every
 // stored snapshot replayed once in hub_seq order. No timing assertions: this proves the harness

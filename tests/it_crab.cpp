@@ -50,7 +50,7 @@ TEST_CASE("octopus-crab keeps its samples across a hub kill -9 and restart") {
         REQUIRE(hub.process().wait_for_output("crab steady online"));
         hub.kill9();
         // The crab keeps sampling into its queue while the hub is away, then resends it.
-        HubProcess back(dir.path(), "always", false, {"--listen", "127.0.0.1:" + port});
+        HubProcess back({.data_dir = dir.path(), .extra_args = {"--listen", "127.0.0.1:" + port}});
         CHECK(crab.wait_exit(std::chrono::seconds(60)) == 0);
         CHECK(crab.output().find("welcomed (hub last_seq") !=
               crab.output().rfind("welcomed (hub last_seq"));

@@ -20,7 +20,7 @@
 #include <sstream>
 #include <thread>
 
-#include "server/hook_dispatcher.hpp"
+#include "server/alerts/hook_dispatcher.hpp"
 #include "support/http_receiver.hpp"
 #include "support/hub_process.hpp"
 

@@ -252,7 +252,7 @@ TEST_CASE(
 
 TEST_CASE("the built-in local_system crab has live /proc data at once") {
     TempDir dir;
-    HubProcess hub(dir.path(), "always", true);
+    HubProcess hub({.data_dir = dir.path(), .local_crab = true});
     auto buffer = http_json(hub.port(), "GET", "/v1/crabs/local_system/buffer");
     REQUIRE(buffer.size() >= 1);
     auto values = buffer[0]["values"];

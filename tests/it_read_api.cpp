@@ -81,7 +81,7 @@ json point(const json& answer, std::size_t i) {
 
 TEST_CASE("HTTP collect from the local crab returns a fresh envelope") {
     TempDir dir;
-    HubProcess hub(dir.path(), "always", true);
+    HubProcess hub({.data_dir = dir.path(), .local_crab = true});
     auto before = http_json(hub.port(), "GET", "/v1/crabs/local_system/buffer");
     REQUIRE(!before.empty());
     auto newest = before.back()["hub_seq"].get<std::uint64_t>();
@@ -146,7 +146,7 @@ TEST_CASE("HTTP collect errors: unknown 404, offline 409, timeout 504, bad param
 
 TEST_CASE("POST /v1/collect returns what arrived and names the crabs that did not answer") {
     TempDir dir;
-    HubProcess hub(dir.path(), "always", true);
+    HubProcess hub({.data_dir = dir.path(), .local_crab = true});
     WsClient mute(hub.port());
     mute.hello("mute");
     WsClient remote(hub.port());

@@ -231,7 +231,8 @@ TEST_CASE("a durable consumer resumes right after its last ack, even after kill 
         CHECK(acked == json{{"type", "acked"}, {"sub", "m"}, {"hub_seq", 7}});
         hub.kill9();
     }
-    HubProcess hub(dir.path(), "always", false, {"--listen", "127.0.0.1:" + std::to_string(port)});
+    HubProcess hub(
+        {.data_dir = dir.path(), .extra_args = {"--listen", "127.0.0.1:" + std::to_string(port)}});
     WsClient mai(hub.port(), "/v1/subscribe");
     mai.send(subscribe("m", R"(,"durable":"mai")"));
     CHECK(mai.recv_json()["type"] == "subscribed");

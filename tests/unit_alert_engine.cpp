@@ -1,10 +1,10 @@
-// Unit: the alert state machines (core/alert_engine) driven by hand: snapshots, lifecycle and a
-// settable clock, no hub and no sockets. Each case asserts the exact transitions emitted.
+// Unit: the alert state machines (core/alerts/alert_engine) driven by hand: snapshots, lifecycle
+// and a settable clock, no hub and no sockets. Each case asserts the exact transitions emitted.
 #include <doctest/doctest.h>
 
 #include <set>
 
-#include "core/alert_engine.hpp"
+#include "core/alerts/alert_engine.hpp"
 
 using namespace octopus::core;
 using octopus::protocol::AlertState;

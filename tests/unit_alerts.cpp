@@ -1,7 +1,7 @@
-// Unit: the alert condition language (core/alert_condition.hpp) and the values reader
-// (core/alert_values.hpp), socket-free: parsing, precedence, every operator, the missing-key and
-// type-mismatch rules, time and liveness terms, rate() through a test lambda, introspection, and
-// the exact column and message of each parse error a rule author can make.
+// Unit: the alert condition language (core/alerts/alert_condition.hpp) and the values reader
+// (core/alerts/alert_values.hpp), socket-free: parsing, precedence, every operator, the missing-key
+// and type-mismatch rules, time and liveness terms, rate() through a test lambda, introspection,
+// and the exact column and message of each parse error a rule author can make.
 #include <doctest/doctest.h>
 
 #include <initializer_list>
@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/alert_condition.hpp"
-#include "core/alert_values.hpp"
+#include "core/alerts/alert_condition.hpp"
+#include "core/alerts/alert_values.hpp"
 
 using namespace octopus::core;
 using namespace std::chrono_literals;

@@ -1,6 +1,6 @@
 // Unit: octopus-bell without sockets. BellTable's rendering (alignment, row order, age, state
-// from lifecycle events and from a /v1/crabs seed, gaps), the plain line format, and the
-// decoding of hub messages into events, batches split item by item with their exact bytes.
+// from lifecycle events and from a /v1/crabs seed, gaps) and the plain line format. Decoding hub
+// messages into events is in unit_clients.cpp.
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -149,62 +149,4 @@ TEST_CASE("bell: a small terminal cuts rows (counted) and long lines, never the 
                        "gap: missed ",
                    });
     CHECK(t.render(0, {0, 100}).size() == 7);  // fits: untouched
-}
-
-TEST_CASE("subscriber events: one per message, one per batch item with its exact bytes") {
-    SUBCASE("a single snapshot keeps the hub's text") {
-        const std::string text =
-            R"({"type":"snapshot","sub":"bell","hub_seq":4,"crab":"alpha","seq":2,)"
-            R"("received_at":1732778016.781000,"timestamp":null,"values":{"cpu":12.50},"tags":{}})";
-        const auto events = decode_subscriber_events(text);
-        REQUIRE(events.size() == 1);
-        CHECK(events[0].text == text);
-        const auto& s = std::get<SnapshotEvent>(events[0].body);
-        CHECK(s.sub == "bell");
-        CHECK(s.hub_seq == 4);
-        CHECK(s.crab == "alpha");
-        CHECK(s.seq == 2);
-        CHECK(s.received_at == doctest::Approx(1732778016.781));
-        CHECK(s.values["cpu"] == 12.5);
-    }
-    SUBCASE("a batch becomes the single messages the hub would have sent") {
-        const std::string a =
-            R"({"hub_seq":1,"crab":"a","seq":1,"received_at":1.000000,"timestamp":null,"values":{"s":"x,]}\"{"},"tags":{}})";
-        const std::string b =
-            R"({"hub_seq":2,"crab":"b","seq":9,"received_at":2.000000,"timestamp":3,"values":{"cpu":1.50},"tags":{"k":"v"}})";
-        const auto events = decode_subscriber_events(
-            R"({"type":"snapshots","sub":"bell","items":[)" + a + "," + b + "]}");
-        REQUIRE(events.size() == 2);
-        CHECK(events[0].text == R"({"type":"snapshot","sub":"bell",)" + a.substr(1));
-        CHECK(events[1].text == R"({"type":"snapshot","sub":"bell",)" + b.substr(1));
-        CHECK(std::get<SnapshotEvent>(events[0].body).values["s"] == "x,]}\"{");
-        CHECK(std::get<SnapshotEvent>(events[1].body).crab == "b");
-        CHECK(std::get<SnapshotEvent>(events[1].body).seq == 9);
-    }
-    SUBCASE("control messages") {
-        auto one = [](const std::string& text) {
-            auto events = decode_subscriber_events(text);
-            REQUIRE(events.size() == 1);
-            return events[0];
-        };
-        CHECK(std::get<Subscribed>(one(R"({"type":"subscribed","id":"bell","hub_seq":7})").body)
-                  .hub_seq == 7);
-        const auto gap = std::get<GapEvent>(
-            one(R"({"type":"gap","sub":"bell","from_hub_seq":5,"to_hub_seq":9,"missed":4})").body);
-        CHECK(gap.from_hub_seq == 5);
-        CHECK(gap.to_hub_seq == 9);
-        CHECK(gap.missed == 4);
-        const auto crab = std::get<CrabEvent>(
-            one(R"({"type":"crab","event":"offline","crab":"x","at":1.5})").body);
-        CHECK(crab.event == "offline");
-        CHECK(crab.crab == "x");
-        const auto err =
-            std::get<HubError>(one(R"({"type":"error","code":"bad_message","message":"m"})").body);
-        CHECK(err.code == "bad_message");
-        CHECK(std::holds_alternative<OtherMessage>(one("not json").body));
-        CHECK(std::holds_alternative<OtherMessage>(
-            one(R"({"type":"unsubscribed","id":"bell"})").body));
-        CHECK(
-            std::holds_alternative<OtherMessage>(one(R"({"type":"snapshot","sub":"bell"})").body));
-    }
 }

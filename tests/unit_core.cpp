@@ -8,13 +8,15 @@
 #include <fstream>
 #include <mutex>
 
+#include "core/glob.hpp"
 #include "core/hub.hpp"
-#include "core/month.hpp"
 #include "core/ring_buffer.hpp"
-#include "core/sync_pool.hpp"
-#include "core/workspace.hpp"
-#include "support/hub_process.hpp"
+#include "core/storage/month.hpp"
+#include "core/storage/sync_pool.hpp"
+#include "core/storage/workspace.hpp"
+#include "support/fixed_clock.hpp"
 #include "support/records.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace octopus;
 using namespace octopus::core;
@@ -58,24 +60,19 @@ class QueueExecutor final : public Executor {
     std::vector<std::function<void()>> timers_;
 };
 
-class FixedClock final : public Clock {
-  public:
-    std::int64_t now_us() const override { return 1732778017000000; }
-};
+using octopus::test::FixedClock;
 
 struct InProcessHub {
     test::TempDir dir;
     QueueExecutor executor;
     Metrics metrics;
     FixedClock clock;
-    Hub* hub_ptr = nullptr;
-    DiskWriter writer{{}, metrics, [this](std::uint64_t h) {
-                          executor.post([this, h] { hub_ptr->on_durable(h); });
-                      }};
+    DiskWriter writer{{}, metrics};
     Hub hub{{dir.path(), 3, {}}, executor, writer, metrics, clock};
 
     InProcessHub() {
-        hub_ptr = &hub;
+        writer.set_on_durable(
+            [this](std::uint64_t h) { executor.post([this, h] { hub.on_durable(h); }); });
         writer.start();
     }
     ~InProcessHub() { writer.stop(); }
@@ -262,4 +259,62 @@ TEST_CASE("the disk writer keeps descriptors bounded: 1,500 workspaces in one ba
                                       "records/month=2026-11/detail.jsonl");
         REQUIRE(lines == std::vector<std::string>{"{\"hub_seq\":" + std::to_string(i) + "}"});
     }
+}
+
+TEST_CASE("glob_match: * and ?, anchored at both ends") {
+    struct Case {
+        const char* pattern;
+        const char* name;
+        bool match;
+    };
+    const Case cases[] = {
+        {"", "", true},
+        {"", "a", false},
+        {"a", "", false},
+        {"*", "", true},
+        {"*", "anything-at.all", true},
+        {"**", "x", true},
+        {"?", "a", true},
+        {"?", "", false},
+        {"?", "ab", false},
+        {"a?c", "abc", true},
+        {"a?c", "ac", false},
+        {"edge-*", "edge-01", true},
+        {"edge-*", "edge-", true},
+        {"edge-*", "edgy-01", false},
+        {"*-01", "edge-01", true},
+        {"*-01", "edge-011", false},
+        {"a*c", "abc", true},
+        {"a*c", "abcd", false},
+        {"a*b*c", "aXbYbZc", true},
+        {"a*b*c", "aXcYb", false},
+        {"*x", "xxxx", true},
+        {"*.lab", "a.b.lab", true},
+        {"r?ck-*-??", "rack-7-b2", true},
+        {"r?ck-*-??", "rack-7-b", false},
+        {"exact", "exact", true},
+        {"exact", "Exact", false},
+        {"*", "*", true},
+        {"*a", "*ba", true},
+        {"?*?", "ab", true},
+        {"?*?", "a", false},
+    };
+    for (const auto& c : cases) {
+        CHECK_MESSAGE(glob_match(c.pattern, c.name) == c.match,
+                      "pattern \"" << c.pattern << "\" name \"" << c.name << "\"");
+    }
+    CHECK(glob_has_wildcard("edge-*"));
+    CHECK(glob_has_wildcard("a?"));
+    CHECK_FALSE(glob_has_wildcard("edge-01"));
+}
+
+TEST_CASE("glob_match stays fast on a pathological pattern") {
+    std::string name(20000, 'a');
+    std::string pattern;
+    for (int i = 0; i < 50; ++i) pattern += "*a";
+    pattern += "*b";
+    auto start = std::chrono::steady_clock::now();
+    CHECK_FALSE(glob_match(pattern, name));
+    CHECK(glob_match(pattern.substr(0, pattern.size() - 1), name + "b"));
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
 }

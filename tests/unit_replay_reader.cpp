@@ -5,10 +5,10 @@
 
 #include <fstream>
 
-#include "core/replay_reader.hpp"
+#include "core/storage/replay_reader.hpp"
 #include "protocol/envelope.hpp"
-#include "support/hub_process.hpp"
 #include "support/records.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace octopus;
 using namespace octopus::core;

@@ -15,19 +15,11 @@ namespace octopus::test {
 
 namespace fs = std::filesystem;
 
+// OCTOPUS_TEST_BIN_DIR runs the tests against other binaries (e.g. an older build, to show a
+// test fails there); by default, this build's.
 fs::path bin_dir() {
+    if (const char* other = std::getenv("OCTOPUS_TEST_BIN_DIR")) return other;
     return OCTOPUS_BIN_DIR;
-}
-
-TempDir::TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "octopus-test-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
 }
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
@@ -138,7 +130,8 @@ std::string write_config(const TempDir& dir, const std::string& toml) {
 }
 
 HubProcess HubProcess::configured(const TempDir& dir, const std::string& toml) {
-    return HubProcess(dir.path() / "data", "always", false, {"--config", write_config(dir, toml)});
+    return HubProcess(
+        {.data_dir = dir.path() / "data", .extra_args = {"--config", write_config(dir, toml)}});
 }
 
 HubProcess::HubProcess(HubOptions options) {

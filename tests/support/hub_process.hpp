@@ -15,21 +15,11 @@
 #include <thread>
 #include <vector>
 
+#include "support/temp_dir.hpp"
+
 namespace octopus::test {
 
 std::filesystem::path bin_dir();
-
-class TempDir {
-  public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
 
 struct CommandResult {
     int exit_code = -1;
@@ -73,17 +63,12 @@ class ChildProcess {
     bool eof_ = false;
 };
 
+// How to start a hub, by name: HubProcess({.data_dir = d, .local_crab = true}).
 struct HubOptions {
-    HubOptions(std::filesystem::path data, std::string fsync_policy = "always",
-               bool with_local_crab = false, std::vector<std::string> extra = {})
-        : data_dir(std::move(data)),
-          fsync(std::move(fsync_policy)),
-          local_crab(with_local_crab),
-          extra_args(std::move(extra)) {}
     std::filesystem::path data_dir;
-    std::string fsync;
-    bool local_crab;
-    std::vector<std::string> extra_args;  // e.g. {"--config", path}
+    std::string fsync = "always";
+    bool local_crab = false;              // the built-in local_system crab
+    std::vector<std::string> extra_args{};  // e.g. {"--config", path}
 };
 
 // Writes `toml` to <dir>/octopus.toml and returns that path.
@@ -94,9 +79,8 @@ class HubProcess {
     // A hub with data in <dir>/data and `toml` as its --config file.
     static HubProcess configured(const TempDir& dir, const std::string& toml);
     explicit HubProcess(HubOptions options);
-    explicit HubProcess(std::filesystem::path data, std::string fsync = "always",
-                        bool local_crab = false, std::vector<std::string> extra = {})
-        : HubProcess(HubOptions(std::move(data), std::move(fsync), local_crab, std::move(extra))) {}
+    explicit HubProcess(std::filesystem::path data, std::string fsync = "always")
+        : HubProcess(HubOptions{.data_dir = std::move(data), .fsync = std::move(fsync)}) {}
     std::uint16_t port() const { return port_; }
     ChildProcess& process() { return *child_; }
     void kill9() { child_->kill9(); }
