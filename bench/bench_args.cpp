@@ -3,22 +3,26 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
+#include <vector>
 
 #include "bench/hub_launcher.hpp"
+#include "clients/cli_args.hpp"
 
 namespace octopus::bench {
 
 Args::Args(int argc, char** argv, const std::set<std::string>& switches) {
-    for (int i = 0; i < argc; ++i) {
-        std::string flag = argv[i];
-        if (flag.rfind("--", 0) != 0) throw UsageError("unexpected argument " + flag);
-        std::string name = flag.substr(2);
-        if (switches.count(name)) {
-            values_[name] = "";
-            continue;
-        }
-        if (i + 1 >= argc) throw UsageError(flag + " needs a value");
-        values_[name] = argv[++i];
+    std::vector<std::string> flags;
+    for (const auto& name : switches) flags.push_back("--" + name);
+    try {
+        clients::for_each_option(std::vector<std::string_view>(argv, argv + argc),
+                                 std::vector<std::string_view>(flags.begin(), flags.end()),
+                                 [this](std::string_view flag, std::optional<std::string_view> v) {
+                                     values_[std::string(flag.substr(2))] =
+                                         std::string(v.value_or(""));
+                                 });
+    } catch (const clients::UsageError& e) {
+        throw UsageError(e.what());
     }
 }
 

@@ -1,5 +1,5 @@
 // connections_scenario: the harness side of the connection-count benchmark (see the header). All
-// clients are WsClients on one io_context thread; the Run below owns them and moves through three
+// clients are WireClients on one io_context thread; the Run below owns them and moves through three
 // phases: accepting (bounded-concurrency opens), burst (one snapshot per crab) and done. The hub
 // runs with a config whose max_connections fits every client, since its default (10,000) is
 // below 10,000 crabs plus their subscribers.
@@ -19,13 +19,12 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "bench/crab_messages.hpp"
 #include "bench/deadline.hpp"
 #include "bench/hub_launcher.hpp"
+#include "bench/messages.hpp"
 #include "bench/payload.hpp"
 #include "bench/run_dir.hpp"
-#include "bench/subscriber_messages.hpp"
-#include "bench/ws_client.hpp"
+#include "bench/ws_wire.hpp"
 
 namespace octopus::bench {
 
@@ -115,7 +114,7 @@ struct Run {
     }
 
     void open_crab(int i) {
-        auto c = std::make_shared<WsClient>(io);
+        auto c = std::make_shared<WireClient>(io);
         clients.push_back(c);
         c->open(
             hub.port(), "/v1/crab", hello_message(bench_crab_name(i)),
@@ -124,7 +123,7 @@ struct Run {
     }
 
     void open_subscriber(int s) {
-        auto c = std::make_shared<WsClient>(io);
+        auto c = std::make_shared<WireClient>(io);
         clients.push_back(c);
         c->open(
             hub.port(), "/v1/subscribe", subscribe_message("all", std::nullopt),
@@ -151,6 +150,7 @@ struct Run {
                 return;
             case SubscriberFrame::events:
                 return count_events(s, for_each_int_field(m, kHubSeqKey, [](std::int64_t) {}));
+            case SubscriberFrame::gap:
             case SubscriberFrame::other:
                 break;
         }
@@ -207,8 +207,8 @@ struct Run {
     HubLauncher& hub;
     asio::io_context io;
     Deadline deadline{io};
-    std::vector<std::shared_ptr<WsClient>> clients;  // crabs 0..N-1, then subscribers
-    std::vector<std::uint64_t> delivered;            // events per subscriber
+    std::vector<std::shared_ptr<WireClient>> clients;  // crabs 0..N-1, then subscribers
+    std::vector<std::uint64_t> delivered;              // events per subscriber
     Phase phase = Phase::accepting;
     int launched = 0, ready = 0, complete = 0;
     std::uint64_t acked = 0;

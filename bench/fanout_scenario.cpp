@@ -40,14 +40,14 @@ constexpr const char* kHubConfig =
     "[subscribers]\nmax_queue_messages = 262144\nmax_queue_bytes = 67108864\n";
 
 struct PacedCrab {
-    PacedCrab(asio::io_context& io, CrabSink& sink, int index) : link(io, sink, index) {}
-    CrabLink link;
+    PacedCrab(asio::io_context& io, LoadCrabEvents& sink, int index) : link(io, sink, index) {}
+    LoadCrab link;
     double credit = 0;
     std::uint64_t next_seq = 1;
     std::uint64_t acked_seq = 0;
 };
 
-struct Run final : CrabSink, SubscriberSink {
+struct Run final : LoadCrabEvents, LoadSubscriberEvents {
     asio::io_context io;
     asio::steady_timer timer{io};  // connect bound, then drain bound
     asio::steady_timer ticker{io};
@@ -134,12 +134,12 @@ struct Run final : CrabSink, SubscriberSink {
         links.close();
     }
 
-    void welcomed(CrabLink&) override { one_ready(); }
-    void acked(CrabLink& link, std::uint64_t seq) override {
+    void welcomed(LoadCrab&) override { one_ready(); }
+    void acked(LoadCrab& link, std::uint64_t seq) override {
         PacedCrab& c = links.crab(link);
         if (seq > c.acked_seq) acked_total += seq - std::exchange(c.acked_seq, seq);
     }
-    void read_end(CrabLink&) override { maybe_finish(); }
+    void read_end(LoadCrab&) override { maybe_finish(); }
     void subscribed() override { one_ready(); }
     void delivered(std::int64_t sent_ns, std::int64_t read_ns) override {
         ++delivered_total;

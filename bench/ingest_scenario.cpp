@@ -1,4 +1,4 @@
-// ingest_scenario: the crab side of the ingest benchmark (see the header). One CrabLink per
+// ingest_scenario: the crab side of the ingest benchmark (see the header). One LoadCrab per
 // connection, all on one io_context thread. After each read a crab appends every snapshot its
 // window allows to its output buffer and flushes them in one write; every ack of a read is parsed
 // before that, so a window's worth of frames costs one syscall each way.
@@ -29,14 +29,14 @@ constexpr auto kConnectBound = std::chrono::seconds(30);  // all welcomed/subscr
 constexpr auto kDrainBound = std::chrono::seconds(10);    // final acks within this
 
 struct WindowedCrab {
-    WindowedCrab(asio::io_context& io, CrabSink& sink, int index) : link(io, sink, index) {}
-    CrabLink link;
+    WindowedCrab(asio::io_context& io, LoadCrabEvents& sink, int index) : link(io, sink, index) {}
+    LoadCrab link;
     std::deque<Clock::time_point> unacked;  // send times of seq acked_seq+1 .. next_seq-1
     std::uint64_t next_seq = 1;
     std::uint64_t acked_seq = 0;
 };
 
-struct Run final : CrabSink, SubscriberSink {
+struct Run final : LoadCrabEvents, LoadSubscriberEvents {
     asio::io_context io;
     asio::steady_timer timer{io};
     const IngestOptions& options;
@@ -102,8 +102,8 @@ struct Run final : CrabSink, SubscriberSink {
         links.close();
     }
 
-    void welcomed(CrabLink&) override { one_ready(); }
-    void acked(CrabLink& link, std::uint64_t seq) override {
+    void welcomed(LoadCrab&) override { one_ready(); }
+    void acked(LoadCrab& link, std::uint64_t seq) override {
         WindowedCrab& c = links.crab(link);
         auto now = Clock::now();
         while (c.acked_seq < seq && !c.unacked.empty()) {
@@ -115,7 +115,7 @@ struct Run final : CrabSink, SubscriberSink {
             last_ack = now;
         }
     }
-    void read_end(CrabLink& link) override {
+    void read_end(LoadCrab& link) override {
         pump(links.crab(link));
         maybe_finish();
     }

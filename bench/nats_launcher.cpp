@@ -25,13 +25,7 @@ std::vector<std::string> serve_command(const std::string& store) {
 }  // namespace
 
 std::string nats_server_binary() {
-    const char* path = std::getenv("PATH");
-    std::istringstream dirs(path ? path : "");
-    for (std::string dir; std::getline(dirs, dir, ':');) {
-        auto candidate = std::filesystem::path(dir.empty() ? "." : dir) / "nats-server";
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    }
-    return "/usr/sbin/nats-server";
+    return harness::find_program("nats-server", "/usr/sbin/nats-server");
 }
 
 NatsLauncher::NatsLauncher()

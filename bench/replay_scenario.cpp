@@ -1,6 +1,6 @@
 // replay_scenario: the harness side of the disk-replay benchmark (see the header). Two phases,
-// each its own io_context on this thread: Fill (C crab WsClients, each keeping kWindowBatches
-// batches unacked) against the first hub, then Replay (one subscriber WsClient) against a second
+// each its own io_context on this thread: Fill (C crab WireClients, each keeping kWindowBatches
+// batches unacked) against the first hub, then Replay (one subscriber WireClient) against a second
 // hub on the same data dir. Events are checked by scanning `"hub_seq":N` in each frame: the
 // stored envelope starts with hub_seq, so every event carries exactly one.
 #include "bench/replay_scenario.hpp"
@@ -17,13 +17,12 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "bench/crab_messages.hpp"
 #include "bench/deadline.hpp"
 #include "bench/hub_launcher.hpp"
+#include "bench/messages.hpp"
 #include "bench/payload.hpp"
 #include "bench/run_dir.hpp"
-#include "bench/subscriber_messages.hpp"
-#include "bench/ws_client.hpp"
+#include "bench/ws_wire.hpp"
 
 namespace octopus::bench {
 
@@ -85,7 +84,7 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 }
 
 struct FillCrab {
-    std::shared_ptr<WsClient> ws;
+    std::shared_ptr<WireClient> ws;
     std::uint64_t share = 0;  // snapshots this crab stores: seqs 1..share
     std::uint64_t sent = 0, acked = 0;
 };
@@ -95,7 +94,8 @@ struct Fill {
         auto count = static_cast<std::uint64_t>(o.crabs);
         auto total = static_cast<std::uint64_t>(o.snapshots);
         for (std::uint64_t i = 0; i < count; ++i)
-            crabs.push_back({std::make_shared<WsClient>(io), total / count + (i < total % count)});
+            crabs.push_back(
+                {std::make_shared<WireClient>(io), total / count + (i < total % count)});
         deadline.arm(kPhaseBase + kFillPerSnapshot * o.snapshots, "the fill did not complete",
                      [this](const std::string& e) { fail(e); });
     }
@@ -172,6 +172,7 @@ struct Replay {
                 if (next == 1) first_event = Clock::now();
                 for_each_int_field(m, kHubSeqKey, [this](std::int64_t s) { on_event(s); });
                 return;
+            case SubscriberFrame::gap:
             case SubscriberFrame::other:
                 break;
         }
@@ -212,7 +213,7 @@ struct Replay {
     std::uint64_t next = 1;  // the hub_seq the next event must carry
     asio::io_context io;
     Deadline deadline{io};
-    std::shared_ptr<WsClient> sub = std::make_shared<WsClient>(io);
+    std::shared_ptr<WireClient> sub = std::make_shared<WireClient>(io);
     Clock::time_point sent, subscribed, first_event, finished;
     std::string error;
 };

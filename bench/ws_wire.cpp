@@ -153,4 +153,32 @@ bool WsWire::on_frame(Opcode op, std::string_view payload) {
     }
 }
 
+void WireClient::open(std::uint16_t port, const std::string& target, std::string first,
+                      OnMessage on_message, OnError on_error) {
+    first_ = std::move(first);
+    on_message_ = std::move(on_message);
+    on_error_ = std::move(on_error);
+    wire_.open(port, target);
+}
+
+void WireClient::on_open() {
+    send(first_);
+    first_.clear();
+}
+
+void WireClient::send(std::string_view frame) {
+    if (!wire_.append_text(frame))
+        return on_failure("output buffer full (" + std::to_string(frame.size()) + " bytes more)");
+    wire_.flush();
+}
+
+void WireClient::close() {
+    wire_.close();
+}
+
+void WireClient::on_failure(const std::string& what) {
+    wire_.close();
+    if (on_error_) on_error_(what);
+}
+
 }  // namespace octopus::bench

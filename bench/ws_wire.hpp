@@ -9,6 +9,8 @@
 // the owner of the WireEvents must outlive io_context::run().
 #pragma once
 
+#include <functional>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -75,6 +77,33 @@ class WsWire {
     bool upgraded_ = false;
     bool reading_ = true;
     bool closed_ = false;
+};
+
+// A WsWire with callbacks instead of a WireEvents owner, for the scenarios that count
+// connections or move large batches rather than chase frame rates (connections, replay): it
+// opens with a first message, sends whole frames and closes. Like WsWire it must outlive
+// io_context::run(), and after close() no callback runs.
+class WireClient final : public WireEvents {
+  public:
+    using OnMessage = std::function<void(std::string_view)>;  // the view lives for the call
+    using OnError = std::function<void(const std::string&)>;
+
+    explicit WireClient(boost::asio::io_context& io) : wire_(io, *this) {}
+    void open(std::uint16_t port, const std::string& target, std::string first,
+              OnMessage on_message, OnError on_error);
+    // Appends and flushes one text frame; past the output bound the connection fails.
+    void send(std::string_view frame);
+    void close();
+
+  private:
+    void on_open() override;
+    void on_message(std::string_view text) override { on_message_(text); }
+    void on_failure(const std::string& what) override;
+
+    WsWire wire_;
+    std::string first_;
+    OnMessage on_message_;
+    OnError on_error_;
 };
 
 }  // namespace octopus::bench

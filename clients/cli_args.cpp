@@ -21,13 +21,17 @@ std::optional<std::uint64_t> whole_number(std::string_view text) {
 }
 
 bool for_each_option(const std::vector<std::string_view>& argv,
-                     std::initializer_list<std::string_view> switches,
-                     const OptionHandler& on_option) {
+                     const std::vector<std::string_view>& switches, const OptionHandler& on_option,
+                     const WordHandler& on_word) {
     for (std::size_t i = 0; i < argv.size(); ++i) {
         std::string_view flag = argv[i];
         if (flag == "-h" || flag == "--help") return false;
         if (std::find(switches.begin(), switches.end(), flag) != switches.end()) {
             on_option(flag, std::nullopt);
+            continue;
+        }
+        if (on_word && !flag.starts_with("--")) {
+            on_word(flag);
             continue;
         }
         std::string_view value;

@@ -1,4 +1,5 @@
-// cli_args: the command-line conventions octopus-crab and octopus-bell share. Options are
+// cli_args: the command-line conventions every Octopus program shares (octopus, octopus-crab,
+// octopus-bell, octopus-bench; its own small library, octopus_cli). Options are
 // "--flag value" or "--flag=value"; switches (e.g. --json) take no value; -h/--help prints the
 // usage on stdout and exits 0; any usage error prints "PROGRAM: why" and the usage on stderr and
 // exits 2. What each flag means stays in the tool's own main file. Nothing here logs or touches
@@ -31,11 +32,15 @@ std::optional<std::uint64_t> whole_number(std::string_view text);
 using OptionHandler =
     std::function<void(std::string_view flag, std::optional<std::string_view> value)>;
 
+// Called for each word that is not an option (a positional argument), in argv order.
+using WordHandler = std::function<void(std::string_view word)>;
+
 // Walks argv (without the program name). Returns false as soon as -h or --help is seen (help
-// wanted), true after the last option. Throws UsageError for a stray word or a missing value.
+// wanted), true after the last option. Throws UsageError for a missing value, or for a stray
+// word when there is no `on_word`.
 bool for_each_option(const std::vector<std::string_view>& argv,
-                     std::initializer_list<std::string_view> switches,
-                     const OptionHandler& on_option);
+                     const std::vector<std::string_view>& switches, const OptionHandler& on_option,
+                     const WordHandler& on_word = nullptr);
 
 // Runs `parse` on argv; it returns true when help was asked for. Returns the exit code when the
 // program should stop now (0 after printing the usage for help, 2 after a UsageError), or none

@@ -5,10 +5,12 @@
 #include <spdlog/spdlog.h>
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "clients/cli_args.hpp"
 #include "server/admin_commands.hpp"
 #include "server/config.hpp"
 #include "server/hub_server.hpp"
@@ -34,37 +36,28 @@ struct Args {
     bool no_local_crab = false;
 };
 
-// Parses --flag VALUE pairs; returns an error message or empty.
+// Reads the options after the command (clients/cli_args conventions: "--flag value" or
+// "--flag=value"); returns an error message or empty.
 std::string parse(int argc, char** argv, Args& a) {
-    for (int i = 2; i < argc; ++i) {
-        std::string arg = argv[i];
-        auto value = [&](std::optional<std::string>& slot) -> bool {
-            if (i + 1 >= argc) return false;
-            slot = argv[++i];
-            return true;
-        };
-        bool ok = true;
-        if (arg == "--config")
-            ok = value(a.config);
-        else if (arg == "--listen")
-            ok = value(a.listen);
-        else if (arg == "--data")
-            ok = value(a.data);
-        else if (arg == "--fsync")
-            ok = value(a.fsync);
-        else if (arg == "--alerts")
-            ok = value(a.alerts);
-        else if (arg == "--since")
-            ok = value(a.since);
-        else if (arg == "--until")
-            ok = value(a.until);
-        else if (arg == "--no-local-crab")
-            a.no_local_crab = true;
-        else if (arg.rfind("--", 0) == 0)
-            return "unknown option " + arg;
-        else
-            a.positional.push_back(arg);
-        if (!ok) return arg + " needs a value";
+    std::map<std::string_view, std::optional<std::string>*> values = {
+        {"--config", &a.config}, {"--listen", &a.listen}, {"--data", &a.data},
+        {"--fsync", &a.fsync},   {"--alerts", &a.alerts}, {"--since", &a.since},
+        {"--until", &a.until}};
+    try {
+        octopus::clients::for_each_option(
+            std::vector<std::string_view>(argv + 2, argv + argc), {"--no-local-crab"},
+            [&](std::string_view flag, std::optional<std::string_view> value) {
+                if (!value) {
+                    a.no_local_crab = true;
+                } else if (auto it = values.find(flag); it != values.end()) {
+                    *it->second = std::string(*value);
+                } else {
+                    throw octopus::clients::UsageError("unknown option " + std::string(flag));
+                }
+            },
+            [&](std::string_view word) { a.positional.emplace_back(word); });
+    } catch (const octopus::clients::UsageError& e) {
+        return e.what();
     }
     return {};
 }

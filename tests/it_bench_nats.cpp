@@ -80,8 +80,8 @@ TEST_CASE("octopus-bench fanout --spawn-nats: every message reaches every subscr
 
 TEST_CASE("octopus-bench --target nats://127.0.0.1:PORT uses a server it did not start") {
     TempDir store;
-    ChildProcess nats({"/usr/sbin/nats-server", "-a", "127.0.0.1", "-p", "-1", "-js", "-sd",
-                       store.path().string()});
+    ChildProcess nats({octopus::harness::find_program("nats-server", "/usr/sbin/nats-server"), "-a",
+                       "127.0.0.1", "-p", "-1", "-js", "-sd", store.path().string()});
     const std::string ready = "Listening for client connections on ";
     REQUIRE(nats.wait_for_output(ready));
     std::string out = nats.output();

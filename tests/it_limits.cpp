@@ -101,9 +101,8 @@ TEST_CASE("a subscriber flooding bad frames without reading is closed with 4008,
     }
     CHECK(hub.process().wait_for_output("subscriber queue full"));
     auto after = rss_kib(pid);
-    CAPTURE(sent);
-    CAPTURE(before);
-    CAPTURE(after);
+    MESSAGE("error flood: " << sent << " frames sent, hub RSS " << before << " KiB before, "
+                            << after << " KiB after");
     CHECK(after < before + 16 * 1024);
     CHECK(metric_value(hub.port(), "octopus_subscriber_drops_total") >= 1);
     WsClient next(hub.port(), "/v1/subscribe");

@@ -14,9 +14,9 @@
 #include "core/storage/month.hpp"
 #include "core/storage/sync_pool.hpp"
 #include "core/storage/workspace.hpp"
+#include "harness/temp_dir.hpp"
 #include "support/fixed_clock.hpp"
 #include "support/records.hpp"
-#include "support/temp_dir.hpp"
 
 using namespace octopus;
 using namespace octopus::core;
@@ -63,7 +63,7 @@ class QueueExecutor final : public Executor {
 using octopus::test::FixedClock;
 
 struct InProcessHub {
-    test::TempDir dir;
+    harness::TempDir dir;
     QueueExecutor executor;
     Metrics metrics;
     FixedClock clock;
@@ -127,7 +127,7 @@ TEST_CASE("month partitions come from the snapshot timestamp, UTC") {
 }
 
 TEST_CASE("tail lines are read back across block boundaries") {
-    test::TempDir dir;
+    harness::TempDir dir;
     auto file = dir.path() / "f.jsonl";
     {
         std::ofstream out(file);
@@ -222,7 +222,7 @@ TEST_CASE("sync pool: every job of every round runs exactly once before run() re
 }
 
 TEST_CASE("the disk writer keeps descriptors bounded: 1,500 workspaces in one batch") {
-    test::TempDir dir;
+    harness::TempDir dir;
     Metrics metrics;
     std::mutex mu;
     std::condition_variable cv;

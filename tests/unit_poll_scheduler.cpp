@@ -10,8 +10,8 @@
 #include "core/glob.hpp"
 #include "core/hub.hpp"
 #include "core/poll_scheduler.hpp"
+#include "harness/temp_dir.hpp"
 #include "support/fixed_clock.hpp"
-#include "support/temp_dir.hpp"
 
 using namespace octopus;
 using namespace octopus::core;
@@ -84,7 +84,7 @@ struct Request {
 };
 
 struct TestHub {
-    octopus::test::TempDir dir;
+    octopus::harness::TempDir dir;
     FakeTimeExecutor executor;
     Metrics metrics;
     FixedClock clock;

@@ -6,9 +6,9 @@
 #include <fstream>
 
 #include "core/storage/replay_reader.hpp"
+#include "harness/temp_dir.hpp"
 #include "protocol/envelope.hpp"
 #include "support/records.hpp"
-#include "support/temp_dir.hpp"
 
 using namespace octopus;
 using namespace octopus::core;
@@ -34,7 +34,7 @@ fs::path records(const fs::path& root, const std::string& month) {
 // Crab a holds the odd hub_seqs (1..2n-1) split over two months, crab b the even ones, with a
 // damaged line in b's middle and a half-written line at its end.
 struct TwoCrabs {
-    test::TempDir dir;
+    harness::TempDir dir;
     fs::path a = dir.path() / "a", b = dir.path() / "b";
     explicit TwoCrabs(std::uint64_t n) {
         for (std::uint64_t i = 1; i <= n; ++i) {

@@ -1,7 +1,6 @@
-// Test harness: runs the real `octopus serve` binary as a child process on 127.0.0.1:0 with a
-// temporary data dir, learns its port from the "listening on" log line, and can SIGTERM or
-// SIGKILL it. Output is drained by a thread so the hub never blocks on a full pipe, and tests
-// can wait for a log line instead of sleeping.
+// Test harness: runs the real `octopus serve` binary (a harness::ChildProcess) on 127.0.0.1:0
+// with a temporary data dir, learns its port from the "listening on" log line, and can SIGTERM
+// or SIGKILL it; tests wait for a log line instead of sleeping.
 #pragma once
 
 #include <sys/types.h>
@@ -15,9 +14,13 @@
 #include <thread>
 #include <vector>
 
-#include "support/temp_dir.hpp"
+#include "harness/child_process.hpp"
+#include "harness/temp_dir.hpp"
 
 namespace octopus::test {
+
+using harness::ChildProcess;
+using harness::TempDir;
 
 std::filesystem::path bin_dir();
 
@@ -30,44 +33,11 @@ struct CommandResult {
 CommandResult run_command(const std::vector<std::string>& argv,
                           std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
-class ChildProcess {
-  public:
-    explicit ChildProcess(const std::vector<std::string>& argv);
-    ~ChildProcess();
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
-
-    pid_t pid() const { return pid_; }
-    bool running() const { return pid_ > 0; }
-    // Waits until `needle` has appeared `times` times in the output; false on timeout or exit.
-    bool wait_for_output(const std::string& needle,
-                         std::chrono::milliseconds timeout = std::chrono::seconds(15),
-                         int times = 1);
-    std::string output() const;
-    void kill9();
-    // SIGTERM and wait; returns the exit code (or 128+signal).
-    int terminate(std::chrono::milliseconds timeout = std::chrono::seconds(20));
-    // Waits for the process to exit on its own; returns the exit code or -1 on timeout.
-    int wait_exit(std::chrono::milliseconds timeout);
-
-  private:
-    void drain(int fd);
-    int reap(int options);
-
-    pid_t pid_ = -1;
-    int status_ = 0;
-    std::thread reader_;
-    mutable std::mutex mu_;
-    std::condition_variable cv_;
-    std::string output_;
-    bool eof_ = false;
-};
-
 // How to start a hub, by name: HubProcess({.data_dir = d, .local_crab = true}).
 struct HubOptions {
     std::filesystem::path data_dir;
     std::string fsync = "always";
-    bool local_crab = false;              // the built-in local_system crab
+    bool local_crab = false;                // the built-in local_system crab
     std::vector<std::string> extra_args{};  // e.g. {"--config", path}
 };
 

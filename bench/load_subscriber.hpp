@@ -1,9 +1,9 @@
-// bench_subscriber: one /v1/subscribe connection of a bench run over a WsWire. It subscribes to
+// load_subscriber: one /v1/subscribe connection of a bench run over a WsWire. It subscribes to
 // every crab from now (`"crabs":["*"]`), reports `subscribed`, and then either reads every
 // delivered event (both the single `snapshot` and the `snapshots` batch form), handing each
 // event's sent_ns to the scenario with the time its read ended, or, when idle, never reads again
 // after `subscribed` so the hub's queue for it fills and overflows. It counts nothing itself and
-// never decides when a run ends: the SubscriberSink does.
+// never decides when a run ends: the LoadSubscriberEvents does.
 #pragma once
 
 #include <cstdint>
@@ -13,8 +13,8 @@
 
 namespace octopus::bench {
 
-// What a BenchSubscriber tells its scenario, on the io_context's thread.
-class SubscriberSink {
+// What a LoadSubscriber tells its scenario, on the io_context's thread.
+class LoadSubscriberEvents {
   public:
     virtual void subscribed() = 0;
     // One delivered event, pushed at sent_ns (the sender's steady clock), read at now_ns.
@@ -24,12 +24,12 @@ class SubscriberSink {
     virtual void failed(const std::string& what) = 0;
 
   protected:
-    ~SubscriberSink() = default;
+    ~LoadSubscriberEvents() = default;
 };
 
-class BenchSubscriber final : public WireEvents {
+class LoadSubscriber final : public WireEvents {
   public:
-    BenchSubscriber(boost::asio::io_context& io, SubscriberSink& sink, int index, bool idle);
+    LoadSubscriber(boost::asio::io_context& io, LoadSubscriberEvents& sink, int index, bool idle);
 
     void open(std::uint16_t port) { wire_.open(port, "/v1/subscribe"); }
     void close() { wire_.close(); }
@@ -41,7 +41,7 @@ class BenchSubscriber final : public WireEvents {
 
   private:
     WsWire wire_;
-    SubscriberSink& sink_;
+    LoadSubscriberEvents& sink_;
     int index_;
     bool idle_;
     bool subscribed_ = false;

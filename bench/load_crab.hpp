@@ -1,4 +1,4 @@
-// crab_link: one bench crab's connection to /v1/crab over a WsWire: the hello, the welcome, the
+// load_crab: one bench crab's connection to /v1/crab over a WsWire: the hello, the welcome, the
 // snapshot frames (the shared payload with sent_ns, formatted with snprintf on the stack, no JSON
 // library) and the cumulative acks, parsed by scanning for "seq": since the hub's ack shape is
 // fixed. It owns no policy: the scenario decides when to push (an ack window, a rate) and what an
@@ -13,23 +13,23 @@
 
 namespace octopus::bench {
 
-class CrabLink;
+class LoadCrab;
 
-// What a CrabLink tells its scenario, on the io_context's thread.
-class CrabSink {
+// What a LoadCrab tells its scenario, on the io_context's thread.
+class LoadCrabEvents {
   public:
-    virtual void welcomed(CrabLink& crab) = 0;
-    virtual void acked(CrabLink& crab, std::uint64_t seq) = 0;
-    virtual void read_end(CrabLink& crab) = 0;  // every ack of one read handed over
+    virtual void welcomed(LoadCrab& crab) = 0;
+    virtual void acked(LoadCrab& crab, std::uint64_t seq) = 0;
+    virtual void read_end(LoadCrab& crab) = 0;  // every ack of one read handed over
     virtual void failed(const std::string& what) = 0;
 
   protected:
-    ~CrabSink() = default;
+    ~LoadCrabEvents() = default;
 };
 
-class CrabLink final : public WireEvents {
+class LoadCrab final : public WireEvents {
   public:
-    CrabLink(boost::asio::io_context& io, CrabSink& sink, int index);
+    LoadCrab(boost::asio::io_context& io, LoadCrabEvents& sink, int index);
 
     void open(std::uint16_t port) { wire_.open(port, "/v1/crab"); }
     // Appends snapshot `seq` stamped with sent_ns = now; false if the output buffer is full.
@@ -45,7 +45,7 @@ class CrabLink final : public WireEvents {
 
   private:
     WsWire wire_;
-    CrabSink& sink_;
+    LoadCrabEvents& sink_;
     int index_;
     bool welcomed_ = false;
 };
