@@ -63,6 +63,7 @@ class CrabClient : public std::enable_shared_from_this<CrabClient> {
     std::optional<std::uint64_t> last_welcome_seq() const { return last_welcome_seq_; }
 
   private:
+    friend struct WsClientWiring;
     // One connection attempt and its outgoing frames. Handlers of a link that is no longer
     // current (link_) are ignored, so a reconnect never sees stale events.
     struct Link : WsLink {

@@ -217,15 +217,9 @@ void SubscriberClient::stop() {
 }
 
 void SubscriberClient::connect() {
-    link_ = std::make_shared<Link>(io_);
-    auto self = shared_from_this();
-    open_websocket(
-        resolver_, link_, {options_.host, options_.port, subscribe_path, max_hub_message_bytes},
-        {.wanted = [self, link = link_] { return self->is_current(link); },
-         .failed = [self, link = link_](std::string_view step,
-                                        const error_code& ec) { self->fail(link, step, ec); },
-         .opened = [self, link = link_] { self->on_open(link); },
-         .message = [self](const std::string& text) { self->handle(text); }});
+    WsClientWiring::connect(shared_from_this(), link_, io_, resolver_,
+                            {options_.host, options_.port, subscribe_path, max_hub_message_bytes},
+                            &SubscriberClient::handle);
 }
 
 void SubscriberClient::on_open(const LinkPtr& link) {

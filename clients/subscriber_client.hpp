@@ -116,6 +116,7 @@ class SubscriberClient : public std::enable_shared_from_this<SubscriberClient> {
     bool ever_subscribed() const { return ever_subscribed_; }
 
   private:
+    friend struct WsClientWiring;
     // One connection attempt. Handlers of a link that is no longer current are ignored.
     struct Link : WsLink {
         using WsLink::WsLink;

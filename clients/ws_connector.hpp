@@ -77,4 +77,27 @@ class Backoff {
     std::chrono::milliseconds next_;
 };
 
+// The one way a client starts a connection attempt: a fresh link of the client's own Link type
+// in `slot`, and the events wired to the client's is_current, fail and on_open members and to
+// `on_message`. CrabClient and SubscriberClient call it from connect() and befriend
+// WsClientWiring for those private members.
+struct WsClientWiring {
+    template <typename Client, typename Link>
+    static void connect(const std::shared_ptr<Client>& self, std::shared_ptr<Link>& slot,
+                        boost::asio::io_context& io, boost::asio::ip::tcp::resolver& resolver,
+                        const WsTarget& target, void (Client::*on_message)(std::string_view text)) {
+        slot = std::make_shared<Link>(io);
+        auto link = slot;
+        open_websocket(
+            resolver, link, target,
+            {.wanted = [self, link] { return self->is_current(link); },
+             .failed = [self, link](
+                           std::string_view step,
+                           const boost::system::error_code& ec) { self->fail(link, step, ec); },
+             .opened = [self, link] { self->on_open(link); },
+             .message = [self,
+                         on_message](const std::string& text) { ((*self).*on_message)(text); }});
+    }
+};
+
 }  // namespace octopus::clients

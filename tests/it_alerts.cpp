@@ -267,7 +267,7 @@ TEST_CASE("a hanging webhook slows neither ingest nor another hook") {
 name = "flap"
 when = "v > 50"
 hooks = ["stuck", "healthy"]
-)" + webhook("stuck", stuck.port(), "timeout_ms = 5000\nmax_attempts = 1\nmax_queue = 8") +
+)" + webhook("stuck", stuck.port(), "timeout_ms = 20000\nmax_attempts = 1\nmax_queue = 8") +
                           webhook("healthy", healthy.port()));
     Crab crab(hub.port(), "h1");
     milliseconds worst{0};
@@ -279,11 +279,12 @@ hooks = ["stuck", "healthy"]
             std::max(worst, std::chrono::duration_cast<milliseconds>(steady_clock::now() - start));
     }
     // Every flap is a notification; the healthy hook gets all 40 while the stuck one holds its
-    // first request open for 5 s and drops what overflows its queue of 8.
-    REQUIRE(healthy.wait_for_requests(kFlaps, seconds(4)));
+    // first request open for 20 s and drops what overflows its queue of 8. The bounds are
+    // generous for a loaded 2-core machine yet far below the 20 s a blocked ingest would take.
+    REQUIRE(healthy.wait_for_requests(kFlaps, seconds(15)));
     CHECK(stuck.requests().size() <= 1);
     MESSAGE("worst ack latency with a hanging webhook: " << worst.count() << " ms");
-    CHECK(worst < milliseconds(2000));
+    CHECK(worst < milliseconds(10000));
     for (int i = 0; i < kFlaps; ++i)
         CHECK(body(healthy, i)["state"] == (i % 2 ? "resolved" : "firing"));
     REQUIRE(eventually([&] {
