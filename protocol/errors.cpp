@@ -30,6 +30,7 @@ constexpr std::array<CodeInfo, error_code_count> kCodes{{
     {"too_many_subscriptions", 409},
     {"disk_full", 507},
     {"crab_online", 409},
+    {"forbidden", 403},
 }};
 }  // namespace
 

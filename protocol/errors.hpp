@@ -30,6 +30,7 @@ enum class ErrorCode : std::uint8_t {
     too_many_subscriptions,  // subscribe beyond [subscribers] max_subscriptions
     disk_full,               // a write failed for lack of space: nothing accepted until it frees
     crab_online,             // reset-seq: the crab is connected (its session holds the seq)
+    forbidden,               // a foreign Origin on an upgrade, a non-loopback Host (DNS rebinding)
     count_                   // keep last
 };
 

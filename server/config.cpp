@@ -15,8 +15,22 @@ const toml::table* section(const toml::table& root, const char* name,
 }
 
 void read_hub(const toml::table& root, Config& c) {
-    const auto* t = section(root, "hub", {"listen", "data_dir", "max_connections"});
+    const auto* t =
+        section(root, "hub", {"listen", "data_dir", "max_connections", "allowed_origins"});
     if (!t) return;
+    if (const toml::node* origins = t->get("allowed_origins")) {
+        const auto* list = origins->as_array();
+        if (!list)
+            config_fail("hub.allowed_origins must be an array of strings" + at_line(*origins));
+        for (const auto& o : *list) {
+            auto v = o.value<std::string>();
+            if (!v || v->empty()) config_fail("hub.allowed_origins must hold strings" + at_line(o));
+            std::string origin = *v;
+            for (auto& ch : origin)
+                ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            c.allowed_origins.push_back(origin);
+        }
+    }
     std::string listen, data;
     read(*t, "listen", listen);
     if (!listen.empty()) parse_listen(listen, c);

@@ -21,6 +21,10 @@ struct Config {
     std::uint16_t listen_port = 8765;
     std::filesystem::path data_dir = "data";
     std::size_t max_connections = 10000;
+    // Browser origins allowed to open a WebSocket besides the hub's own (exact, lower case).
+    std::vector<std::string> allowed_origins;
+    // --insecure: serve a non-loopback address without authentication (protected mode off).
+    bool insecure = false;
 
     std::size_t buffer_size = 100;
     std::map<std::string, std::size_t> buffer_overrides;

@@ -290,6 +290,7 @@ HttpResponse reload_response(ServerContext& ctx, unsigned version) {
 // 200 ok; 503 stopping; 503 degraded while writes are refused (reads still served).
 HttpResponse health_response(ServerContext& ctx, unsigned v) {
     nlohmann::json body = {{"status", "ok"}, {"hub_seq", ctx.hub.hub_seq()}};
+    if (ctx.config.insecure) body["insecure"] = true;
     auto problem = ctx.hub.write_problem();
     if (ctx.stopping) {
         body["status"] = "stopping";

@@ -49,7 +49,13 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     }
     if (ec) return close();
     Request req = parser_->release();
-    if (beast::websocket::is_upgrade(req) && !ctx_.stopping) {
+    bool upgrade = beast::websocket::is_upgrade(req);
+    if (auto refused = guard_request(req, upgrade, ctx_.guard)) {
+        keep_alive_ = false;
+        ctx_.metrics.count_error(refused->code);
+        return respond(error_response(*refused, req.version()));
+    }
+    if (upgrade && !ctx_.stopping) {
         if (req.target() == "/v1/crab") {
             ctx_.untrack(this);
             return std::make_shared<CrabSession>(stream_.release_socket(), ctx_)

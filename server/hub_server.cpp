@@ -209,7 +209,9 @@ class HubRuntime {
                        .metrics = metrics_,
                        .decoder = protocol::Decoder(config_.limits),
                        .alerts = &alerts_,
-                       .queries = &queries_};
+                       .queries = &queries_,
+                       .guard = {.loopback_only_hosts = is_loopback_host(config_.listen_host),
+                                 .allowed_origins = config_.allowed_origins}};
     core::PollScheduler poller_{hub_, executor_, config_.polling};
     std::shared_ptr<Listener> listener_;
     std::shared_ptr<LocalCrab> local_;
@@ -220,7 +222,28 @@ class HubRuntime {
 
 }  // namespace
 
+// Protected mode: with no authentication, only loopback peers may reach the hub. A listen address
+// that is not loopback stops the start unless --insecure says the operator means it.
+bool protected_mode_allows(const Config& config) {
+    if (is_loopback_host(config.listen_host)) return true;
+    if (!config.insecure) {
+        spdlog::critical(
+            "refusing to listen on {}:{}: this hub has no authentication, so anyone who can "
+            "reach that address could push as any crab, read every crab and reload the rules. "
+            "Listen on a loopback address (127.0.0.1 or ::1), e.g. behind a TLS proxy that "
+            "authenticates, or start with --insecure if every peer that can reach it is trusted.",
+            config.listen_host, config.listen_port);
+        return false;
+    }
+    spdlog::warn(
+        "INSECURE: listening on {}:{} with no authentication (--insecure); anyone who "
+        "can reach it can push, read and reload",
+        config.listen_host, config.listen_port);
+    return true;
+}
+
 int run_hub(const Config& config) {
+    if (!protected_mode_allows(config)) return 2;
     std::filesystem::create_directories(config.data_dir);
     std::unique_ptr<core::FileLock> lock;
     try {

@@ -21,7 +21,7 @@ constexpr const char* kUsage =
     "usage:\n"
     "  octopus serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--fsync "
     "always|interval|never]\n"
-    "                [--no-local-crab] [--alerts RULES_FILE]\n"
+    "                [--no-local-crab] [--alerts RULES_FILE] [--insecure]\n"
     "  octopus rebuild-state --data DIR\n"
     "  octopus records --data DIR NAME [--since UNIX_SECONDS] [--until UNIX_SECONDS]\n";
 
@@ -34,6 +34,7 @@ struct Args {
     std::vector<std::string> positional;
     std::optional<std::string> config, listen, data, fsync, since, until, alerts;
     bool no_local_crab = false;
+    bool insecure = false;
 };
 
 // Reads the options after the command (clients/cli_args conventions: "--flag value" or
@@ -45,10 +46,10 @@ std::string parse(int argc, char** argv, Args& a) {
         {"--until", &a.until}};
     try {
         octopus::clients::for_each_option(
-            std::vector<std::string_view>(argv + 2, argv + argc), {"--no-local-crab"},
+            std::vector<std::string_view>(argv + 2, argv + argc), {"--no-local-crab", "--insecure"},
             [&](std::string_view flag, std::optional<std::string_view> value) {
                 if (!value) {
-                    a.no_local_crab = true;
+                    (flag == "--insecure" ? a.insecure : a.no_local_crab) = true;
                 } else if (auto it = values.find(flag); it != values.end()) {
                     *it->second = std::string(*value);
                 } else {
@@ -72,6 +73,7 @@ int serve(const Args& a) {
             return usage("--fsync must be always, interval or never");
         }
         if (a.no_local_crab) config.local_crab = false;
+        if (a.insecure) config.insecure = true;
         if (a.alerts) config.alerts_file = *a.alerts;
     } catch (const std::exception& e) {
         std::cerr << "octopus: " << e.what() << "\n";

@@ -18,6 +18,7 @@
 #include "server/alerts/alert_service.hpp"
 #include "server/config.hpp"
 #include "server/query_worker.hpp"
+#include "server/request_guard.hpp"
 
 namespace octopus::server {
 
@@ -36,6 +37,7 @@ struct ServerContext {
     AlertService* alerts = nullptr;               // alert rules, hooks and alert subscriptions
     QueryWorker* queries = nullptr;               // runs records queries off this thread
     const core::PollScheduler* poller = nullptr;  // [[polling]], for its /metrics counters
+    GuardPolicy guard{};                          // Origin and Host checks (request_guard.hpp)
     std::unordered_map<const Closable*, std::weak_ptr<Closable>> sessions{};
     bool stopping = false;
     std::function<void()> on_drained{};  // called once stopping and the last session has gone

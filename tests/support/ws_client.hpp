@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace octopus::test {
 
@@ -45,8 +47,10 @@ struct HttpResult {
     std::string content_type;
 };
 
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+// `headers` are set after the defaults (Host: 127.0.0.1:PORT), so they may replace Host.
 HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
-                        const std::string& body = "");
+                        const std::string& body = "", const HttpHeaders& headers = {});
 nlohmann::json http_json(std::uint16_t port, const std::string& method, const std::string& target,
                          const std::string& body = "", unsigned expect_status = 200);
 
