@@ -174,7 +174,7 @@ SnapshotPtr Hub::accept(CrabState& c, protocol::Snapshot& snap, std::uint64_t se
 protocol::Result<bool> Hub::ingest(const std::string& name, std::vector<protocol::Snapshot>& items,
                                    AckFn on_ack) {
     auto since = std::chrono::steady_clock::now();
-    if (int e = writer_.failing_errno(); e == ENOSPC || e == EDQUOT) {
+    if (int e = disk_full_errno()) {
         return Error{ErrorCode::disk_full, std::string("the hub's disk is full (") +
                                                std::strerror(e) +
                                                "): nothing was stored; retry once space returns"};
@@ -283,9 +283,13 @@ void Hub::retry_reserve() {
     });
 }
 
+int Hub::disk_full_errno() const {
+    int e = writer_.failing_errno();
+    return e == ENOSPC || e == EDQUOT ? e : 0;
+}
+
 std::optional<std::string> Hub::write_problem() const {
-    if (int e = writer_.failing_errno(); e == ENOSPC || e == EDQUOT)
-        return std::string("disk_full: ") + std::strerror(e);
+    if (int e = disk_full_errno()) return std::string("disk_full: ") + std::strerror(e);
     if (reserve_failed_ && hub_seq_ >= reserved_) return "disk_full: " + *reserve_failed_;
     return std::nullopt;
 }

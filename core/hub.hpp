@@ -160,6 +160,8 @@ class Hub {
     void reserve_ahead();
     bool reserve_now(std::uint64_t ceiling);
     void retry_reserve();
+    // ENOSPC or EDQUOT while the writer retries a write for lack of space, else 0.
+    int disk_full_errno() const;
     void note_seq_jump(CrabState& c, std::uint64_t seq);
     void queue_writes(std::vector<WriteItem>& writes);
     CrabInfo info(const CrabState& c) const;

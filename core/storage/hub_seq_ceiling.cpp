@@ -1,7 +1,6 @@
 #include "core/storage/hub_seq_ceiling.hpp"
 
 #include <charconv>
-#include <fstream>
 #include <string>
 
 #include "core/storage/workspace.hpp"
@@ -12,15 +11,12 @@ HubSeqCeiling::HubSeqCeiling(std::filesystem::path data_dir)
     : file_(std::move(data_dir) / "_hub" / "hub_seq_ceiling") {}
 
 std::uint64_t HubSeqCeiling::load() {
-    std::ifstream in(file_, std::ios::binary);
-    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::error_code ec;
+    if (!std::filesystem::exists(file_, ec)) return 0;
     // The last complete line: a tail without its newline was never confirmed.
-    auto end = all.rfind('\n');
-    if (end == std::string::npos) return 0;
-    auto begin = all.rfind('\n', end == 0 ? 0 : end - 1);
-    begin = (begin == std::string::npos || begin == end) ? 0 : begin + 1;
+    auto last = read_tail_lines(file_, 1);
     std::uint64_t value = 0;
-    std::from_chars(all.data() + begin, all.data() + end, value);
+    if (!last.empty()) std::from_chars(last[0].data(), last[0].data() + last[0].size(), value);
     std::lock_guard lock(mu_);
     in_force_ = value;
     return value;
