@@ -206,10 +206,7 @@ struct Decoder::Impl {
     // Copies the input into a padded buffer (simdjson reads up to SIMDJSON_PADDING past the end).
     // Client input is refused first if it nests deeper than max_json_depth.
     std::optional<Error> start_client(std::string_view input, od::document& doc) {
-        if (!json_nesting_within(input, max_json_depth)) {
-            return bad(ErrorCode::bad_json,
-                       "JSON nested deeper than " + std::to_string(max_json_depth) + " levels");
-        }
+        if (!json_nesting_within(input, max_json_depth)) return too_deep_error();
         if (auto err = start(input, doc)) return malformed(err);
         return std::nullopt;
     }

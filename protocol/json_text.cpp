@@ -1,6 +1,9 @@
 #include "protocol/json_text.hpp"
 
 #include <charconv>
+#include <string>
+
+#include "protocol/limits.hpp"
 
 namespace octopus::protocol {
 
@@ -107,6 +110,11 @@ bool json_nesting_within(std::string_view text, std::size_t max_depth) {
         }
     }
     return true;
+}
+
+Error too_deep_error() {
+    return {ErrorCode::bad_json,
+            "JSON nested deeper than " + std::to_string(max_json_depth) + " levels"};
 }
 
 void append_quoted_prefix(std::string& out, std::string_view s, std::size_t max_bytes) {

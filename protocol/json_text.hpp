@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/errors.hpp"
+
 namespace octopus::protocol {
 
 // Appends `s` as a quoted JSON string (RFC 8259 escaping; bytes >= 0x80 pass through).
@@ -25,6 +27,9 @@ bool parse_seconds_us(std::string_view text, std::int64_t& micros);
 // strings do not count). A flat scan with no recursion and no allocation: run it on client
 // input before any parser builds a tree. Malformed input is left for the parser to refuse.
 bool json_nesting_within(std::string_view text, std::size_t max_depth);
+
+// The bad_json error for input deeper than max_json_depth, the same on every endpoint.
+Error too_deep_error();
 
 // Appends at most `max_bytes` of `s` as a quoted JSON string, with "..." after the quote when
 // it was cut: how an error message names an offending client value.

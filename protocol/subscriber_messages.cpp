@@ -151,10 +151,7 @@ bool is_valid_crab_glob(std::string_view glob) {
 }
 
 Result<SubscriberMessage> decode_subscriber_message(std::string_view frame) {
-    if (!json_nesting_within(frame, max_json_depth)) {
-        return Error{ErrorCode::bad_json,
-                     "JSON nested deeper than " + std::to_string(max_json_depth) + " levels"};
-    }
+    if (!json_nesting_within(frame, max_json_depth)) return too_deep_error();
     json msg = json::parse(frame, nullptr, false);
     if (msg.is_discarded()) return Error{ErrorCode::bad_json, "malformed JSON"};
     if (!msg.is_object()) return Error{ErrorCode::bad_json, "message must be a JSON object"};

@@ -99,7 +99,7 @@ HttpResponse reset_seq_response(ServerContext& ctx, const std::string& crab,
     std::uint64_t seq = 0;
     if (!req.body().empty()) {
         if (!protocol::json_nesting_within(req.body(), protocol::max_json_depth))
-            return reject(ctx, {ErrorCode::bad_json, "JSON nested too deep"}, v);
+            return reject(ctx, protocol::too_deep_error(), v);
         auto body = nlohmann::json::parse(req.body(), nullptr, false);
         if (body.is_discarded()) return reject(ctx, {ErrorCode::bad_json, "malformed JSON"}, v);
         if (!body.is_object() || body.size() != 1 || !body.contains("seq") ||
