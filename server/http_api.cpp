@@ -4,6 +4,7 @@
 // query mean is core/storage/records_query's business. Runs on the network thread only.
 #include "server/http_api.hpp"
 
+#include "server/http_query.hpp"
 #include "server/http_routes.hpp"
 
 #include <charconv>
@@ -116,44 +117,6 @@ HttpResponse reset_seq_response(ServerContext& ctx, const std::string& crab,
     if (!done) return reject(ctx, done.error(), v);
     nlohmann::json answer = {{"crab", crab}, {"seq", seq}};
     return json_response(200, answer.dump(), v);
-}
-
-// %XX-decodes a query-string component; nullopt on a malformed escape.
-std::optional<std::string> percent_decode(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '%') {
-            out += text[i];
-            continue;
-        }
-        unsigned char byte = 0;
-        auto hex = text.substr(i + 1, 2);
-        auto [end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), byte, 16);
-        if (hex.size() != 2 || ec != std::errc() || end != hex.data() + 2) return std::nullopt;
-        out += static_cast<char>(byte);
-        i += 2;
-    }
-    return out;
-}
-
-// The parameters after '?': name=value pairs joined by '&'. A pair without '=' has an empty
-// value; a malformed escape or a repeated name is bad_message.
-protocol::Result<std::map<std::string, std::string>> query_params(std::string_view target) {
-    std::map<std::string, std::string> params;
-    auto q = target.find('?');
-    if (q == std::string_view::npos) return params;
-    for (auto rest = target.substr(q + 1); !rest.empty();) {
-        auto pair = rest.substr(0, rest.find('&'));
-        rest.remove_prefix(std::min(rest.size(), pair.size() + 1));
-        if (pair.empty()) continue;
-        auto eq = std::min(pair.find('='), pair.size());
-        auto name = percent_decode(pair.substr(0, eq));
-        auto value = percent_decode(pair.substr(std::min(eq + 1, pair.size())));
-        if (!name || !value) return Error{ErrorCode::bad_message, "malformed %-escape in query"};
-        if (!params.emplace(*name, *value).second)
-            return Error{ErrorCode::bad_message, "query parameter \"" + *name + "\" repeated"};
-    }
-    return params;
 }
 
 // Collect timeouts: timeout_ms, default 2 s, larger values cut to 30 s so a forgotten request
