@@ -2,7 +2,12 @@
 
 namespace octopus::core {
 
-bool glob_match(std::string_view pattern, std::string_view name) {
+namespace {
+
+// glob_match, and glob_covers when `name` is itself a glob: then a `?` of the pattern matches one
+// byte of the name that is not a `*` (which may stand for any number of bytes), and only a `*` of
+// the pattern may swallow the name's `*`. Literal bytes match themselves either way.
+bool match(std::string_view pattern, std::string_view name, bool name_is_glob) {
     std::size_t p = 0, n = 0;
     // Where to resume after the most recent `*`: the pattern just past it, and the name position
     // it has swallowed up to. Only the last star matters: an earlier one can never do better.
@@ -11,7 +16,9 @@ bool glob_match(std::string_view pattern, std::string_view name) {
         if (p < pattern.size() && pattern[p] == '*') {
             star = p++;
             star_n = n;
-        } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
+        } else if (p < pattern.size() &&
+                   ((pattern[p] == '?' && !(name_is_glob && name[n] == '*')) ||
+                    pattern[p] == name[n])) {
             ++p;
             ++n;
         } else if (star != std::string_view::npos) {
@@ -23,6 +30,16 @@ bool glob_match(std::string_view pattern, std::string_view name) {
     }
     while (p < pattern.size() && pattern[p] == '*') ++p;
     return p == pattern.size();
+}
+
+}  // namespace
+
+bool glob_match(std::string_view pattern, std::string_view name) {
+    return match(pattern, name, false);
+}
+
+bool glob_covers(std::string_view outer, std::string_view inner) {
+    return match(outer, inner, true);
 }
 
 bool glob_has_wildcard(std::string_view pattern) {

@@ -14,6 +14,12 @@ namespace octopus::core {
 
 bool glob_match(std::string_view pattern, std::string_view name);
 
+// True if every name `inner` matches is matched by `outer` too (both globs): what a scope
+// `read:edge-*` needs to allow a subscription to `edge-1?`. Sound: true only when it holds. It
+// may say false for a few equivalent spellings (`a?*` covers `a*?`, yet the answer is false),
+// which refuses a request that could have been allowed, never the reverse.
+bool glob_covers(std::string_view outer, std::string_view inner);
+
 // True if any of `patterns` matches `name`.
 bool glob_match_any(const std::vector<std::string>& patterns, std::string_view name);
 

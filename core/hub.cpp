@@ -413,8 +413,8 @@ void Hub::collect_once(const std::string& name, std::chrono::milliseconds timeou
     });
 }
 
-void Hub::collect_all(std::chrono::milliseconds timeout,
-                      std::function<void(CollectAllResult)> done) {
+void Hub::collect_all(std::chrono::milliseconds timeout, std::function<void(CollectAllResult)> done,
+                      std::function<bool(const std::string&)> which) {
     struct Gather {
         CollectAllResult result;
         std::size_t outstanding = 0;
@@ -424,7 +424,7 @@ void Hub::collect_all(std::chrono::milliseconds timeout,
     g->done = std::move(done);
     std::vector<std::string> online;
     for (const auto& [name, c] : crabs_) {
-        if (c->link) online.push_back(name);
+        if (c->link && (!which || which(name))) online.push_back(name);
     }
     std::sort(online.begin(), online.end());
     g->outstanding = online.size();

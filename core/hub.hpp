@@ -114,7 +114,9 @@ class Hub {
 
     // Polling: ask a live crab for a fresh snapshot.
     void collect_once(const std::string& name, std::chrono::milliseconds timeout, CollectFn done);
-    void collect_all(std::chrono::milliseconds timeout, std::function<void(CollectAllResult)> done);
+    // `which` narrows the crabs asked (a token's collect scopes); empty asks every online crab.
+    void collect_all(std::chrono::milliseconds timeout, std::function<void(CollectAllResult)> done,
+                     std::function<bool(const std::string&)> which = {});
 
     // Subscribers. subscribe() calls sink->subscribed(), replays what `from` asks for (from the
     // ring when it covers the range, else from the workspace files), then goes live: no gap and

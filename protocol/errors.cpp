@@ -31,6 +31,8 @@ constexpr std::array<CodeInfo, error_code_count> kCodes{{
     {"disk_full", 507},
     {"crab_online", 409},
     {"forbidden", 403},
+    {"unauthorized", 401},
+    {"rate_limited", 429},
 }};
 }  // namespace
 

@@ -30,7 +30,9 @@ enum class ErrorCode : std::uint8_t {
     too_many_subscriptions,  // subscribe beyond [subscribers] max_subscriptions
     disk_full,               // a write failed for lack of space: nothing accepted until it frees
     crab_online,             // reset-seq: the crab is connected (its session holds the seq)
-    forbidden,               // a foreign Origin on an upgrade, a non-loopback Host (DNS rebinding)
+    forbidden,               // out of the token's scopes, a foreign Origin, a non-loopback Host
+    unauthorized,            // no token, or one the hub does not know (revoked, expired)
+    rate_limited,            // too many failed authentications from this address
     count_                   // keep last
 };
 
@@ -56,6 +58,8 @@ inline constexpr std::uint16_t protocol_error = 1002;  // not_hello
 inline constexpr std::uint16_t duplicate_crab = 4001;  // name already connected
 inline constexpr std::uint16_t silent = 4003;          // heartbeat polls went unanswered
 inline constexpr std::uint16_t slow_consumer = 4008;   // peer did not read its queue
+inline constexpr std::uint16_t unauthorized = 4401;    // the connection's token was revoked/expired
+inline constexpr std::uint16_t forbidden = 4403;       // the token no longer covers this crab
 }  // namespace close_code
 
 }  // namespace octopus::protocol

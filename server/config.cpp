@@ -96,15 +96,29 @@ void read_websocket(const toml::table& root, Config& c) {
     c.ws_idle_timeout = std::chrono::seconds(s);
 }
 
-// [alerts] rules = FILE, relative to the directory of the config file that names it.
+// A file named in the config, relative to the directory of the config file that names it.
+std::filesystem::path beside(const std::filesystem::path& config_file, const std::string& name) {
+    std::filesystem::path p(name);
+    return p.is_absolute() ? p : config_file.parent_path() / p;
+}
+
+// [alerts] rules = FILE.
 void read_alerts(const toml::table& root, const std::filesystem::path& file, Config& c) {
     const auto* t = section(root, "alerts", {"rules"});
     if (!t) return;
     std::string rules;
     read(*t, "rules", rules);
-    if (rules.empty()) return;
-    std::filesystem::path p(rules);
-    c.alerts_file = p.is_absolute() ? p : file.parent_path() / p;
+    if (!rules.empty()) c.alerts_file = beside(file, rules);
+}
+
+// [auth] tokens = FILE.
+void read_auth(const toml::table& root, const std::filesystem::path& file, Config& c) {
+    const auto* t = section(root, "auth", {"tokens"});
+    if (!t) return;
+    std::string tokens;
+    read(*t, "tokens", tokens);
+    if (tokens.empty()) config_fail("auth.tokens must name the token file" + at_line(*t));
+    c.tokens_file = beside(file, tokens);
 }
 
 void read_subscribers(const toml::table& root, Config& c) {
@@ -219,7 +233,7 @@ Config load_config(const std::filesystem::path& file) {
     try {
         check_keys(root, "",
                    {"hub", "buffer", "limits", "storage", "websocket", "local_crab", "polling",
-                    "subscribers", "alerts"});
+                    "subscribers", "alerts", "auth"});
         read_hub(root, c);
         read_buffer(root, c);
         read_limits(root, c);
@@ -229,6 +243,7 @@ Config load_config(const std::filesystem::path& file) {
         read_polling(root, c);
         read_subscribers(root, c);
         read_alerts(root, file, c);
+        read_auth(root, file, c);
     } catch (const std::runtime_error& e) {
         config_fail(file.string() + ": " + e.what());
     }

@@ -50,6 +50,10 @@ struct Config {
     // [alerts] rules: the alert rules file (config/alerts.toml documents it); none = no alerts.
     // Reloaded on SIGHUP and POST /v1/admin/reload.
     std::optional<std::filesystem::path> alerts_file;
+
+    // [auth] tokens: the token file (server/auth/token_file.hpp); none = protected mode, where
+    // only loopback peers are served. Reloaded on SIGHUP, POST /v1/admin/reload and on change.
+    std::optional<std::filesystem::path> tokens_file;
 };
 
 // Throws std::runtime_error with the file name and the offending key or line.

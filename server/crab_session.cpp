@@ -20,8 +20,8 @@ constexpr std::size_t kMaxOutbox = 4096;
 constexpr std::size_t kHardCapFactor = 16;
 }  // namespace
 
-CrabSession::CrabSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx)
-    : ws_(std::move(socket)), ctx_(ctx) {
+CrabSession::CrabSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx, Caller caller)
+    : ws_(std::move(socket)), ctx_(ctx), caller_(std::move(caller)) {
     core::bump(ctx_.metrics.connections_open);
 }
 
@@ -30,7 +30,8 @@ CrabSession::~CrabSession() {
 }
 
 void CrabSession::run(Request request) {
-    configure_websocket(ws_, ctx_.config, ctx_.config.limits.max_frame_bytes * kHardCapFactor);
+    configure_websocket(ws_, ctx_.config, ctx_.config.limits.max_frame_bytes * kHardCapFactor,
+                        request);
     ctx_.track(shared_from_this());
     ws_.async_accept(request,
                      beast::bind_front_handler(&CrabSession::on_accept, shared_from_this()));
@@ -93,6 +94,12 @@ void CrabSession::handle_hello(const protocol::Hello& hello) {
     if (registered_) {
         return reject(
             Error{ErrorCode::already_hello, "this connection is already crab \"" + name_ + "\""});
+    }
+    if (!caller_.allows(core::auth::Right::push, hello.crab)) {
+        spdlog::warn("crab hello as \"{}\" refused: {} lacks push:{}", hello.crab, caller_.who(),
+                     hello.crab);
+        reject(Error{ErrorCode::forbidden, "this token lacks the scope push:" + hello.crab});
+        return close_after_flush(protocol::close_code::forbidden, "forbidden");
     }
     auto self = shared_from_this();
     auto registered = ctx_.hub.register_crab(hello.crab, self);
@@ -191,6 +198,21 @@ void CrabSession::drop_unsent() {
 void CrabSession::shut_down() {
     drop_unsent();
     close_after_flush(protocol::close_code::going_away, "hub shutting down");
+}
+
+// A revoked or expired token closes the connection (4401); one that no longer covers this crab
+// closes it too (4403). Snapshots already acked stay stored; unacked ones the crab resends.
+void CrabSession::recheck_access() {
+    auto now = ctx_.auth->refresh(caller_);
+    if (!now) {
+        spdlog::warn("crab {}: {} was revoked or expired, closing", name_, caller_.who());
+        return close_after_flush(protocol::close_code::unauthorized, "token revoked");
+    }
+    caller_ = *now;
+    if (registered_ && !caller_.allows(core::auth::Right::push, name_)) {
+        spdlog::warn("crab {}: {} no longer holds push:{}, closing", name_, caller_.who(), name_);
+        close_after_flush(protocol::close_code::forbidden, "forbidden");
+    }
 }
 
 void CrabSession::finish() {

@@ -26,13 +26,14 @@ class CrabSession : public std::enable_shared_from_this<CrabSession>,
   public:
     using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
-    CrabSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx);
+    CrabSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx, Caller caller);
     ~CrabSession() override;
 
     void run(Request request);
     void request_snapshot(const std::string& request_id) override;
     void disconnect(const std::string& reason) override;
     void shut_down() override;
+    void recheck_access() override;
 
   private:
     void on_accept(boost::beast::error_code ec);
@@ -53,6 +54,7 @@ class CrabSession : public std::enable_shared_from_this<CrabSession>,
     boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
     boost::beast::flat_buffer buffer_;
     ServerContext& ctx_;
+    Caller caller_;     // whose token opened the connection (push scope checked at hello)
     std::string name_;  // set by a successful hello
     bool registered_ = false;
     std::size_t discarding_bytes_ = 0;  // >0 while draining an oversized frame

@@ -20,6 +20,7 @@
 namespace octopus::server {
 
 namespace http = boost::beast::http;
+using core::auth::Right;
 using protocol::Error;
 using protocol::ErrorCode;
 
@@ -171,13 +172,17 @@ std::string collect_all_body(ServerContext& ctx, const core::CollectAllResult& r
     return body + "],\"missing\":" + missing.dump() + "}";
 }
 
-void collect_every(ServerContext& ctx, const HttpRequest& req, Respond respond) {
+// Asks every online crab the caller may collect from.
+void collect_every(ServerContext& ctx, const HttpRequest& req, const Caller& who, Respond respond) {
     auto v = req.version();
     auto timeout = collect_timeout(target_of(req));
     if (!timeout) return respond(reject(ctx, timeout.error(), v));
-    ctx.hub.collect_all(timeout.value(), [&ctx, respond, v](core::CollectAllResult r) {
-        respond(json_response(200, collect_all_body(ctx, r), v));
-    });
+    ctx.hub.collect_all(
+        timeout.value(),
+        [&ctx, respond, v](core::CollectAllResult r) {
+            respond(json_response(200, collect_all_body(ctx, r), v));
+        },
+        [who](const std::string& crab) { return who.allows(Right::collect, crab); });
 }
 
 // GET /v1/crabs/NAME/records: the crab must exist, then the parameters must be valid. The
@@ -220,9 +225,12 @@ void records(ServerContext& ctx, const std::string& name, const HttpRequest& req
     }
 }
 
-nlohmann::json crabs_json(const core::Hub& hub) {
+// Only the crabs the caller may read: a token never learns that others exist.
+nlohmann::json crabs_json(const core::Hub& hub, const Caller& who) {
     auto list = nlohmann::json::array();
-    for (const auto& c : hub.crabs()) list.push_back(crab_json(c));
+    for (const auto& c : hub.crabs()) {
+        if (who.allows(Right::read, c.name)) list.push_back(crab_json(c));
+    }
     return list;
 }
 
@@ -240,13 +248,20 @@ void poll_metrics(core::PromText& out, const core::PollCounters& c) {
         out.sample("octopus_poll_total", {{"outcome", outcome}}, static_cast<double>(n));
 }
 
-// POST /v1/admin/reload: the alert rules file is read again; a bad one changes nothing.
+// POST /v1/admin/reload: the alert rules and the token file are read again; a bad file changes
+// nothing of its own kind (the other one still reloads) and the answer names its mistake.
 HttpResponse reload_response(ServerContext& ctx, unsigned version) {
-    if (auto problem = ctx.alerts->reload())
-        return reject(ctx, {ErrorCode::bad_config, *problem}, version);
+    auto rules = ctx.alerts->reload();
+    auto tokens = ctx.auth->reload();
+    if (rules || tokens) {
+        std::string what = rules ? *rules : "";
+        if (tokens) what += (what.empty() ? "" : "; ") + *tokens;
+        return reject(ctx, {ErrorCode::bad_config, what}, version);
+    }
     nlohmann::json body = {{"reloaded", true},
                            {"rules", ctx.alerts->rule_count()},
-                           {"hooks", ctx.alerts->hook_count()}};
+                           {"hooks", ctx.alerts->hook_count()},
+                           {"tokens", ctx.auth->token_count()}};
     return json_response(200, body.dump(), version);
 }
 
@@ -301,76 +316,108 @@ HttpResponse metrics_response(ServerContext& ctx, unsigned v) {
 
 // A handler answers through `respond`, now or later; {crab} is already a valid name.
 using Handler = void (*)(ServerContext& ctx, const HttpRequest& req, const std::string& crab,
-                         Respond& respond);
+                         const Caller& who, Respond& respond);
 using http::verb;
 
 // Every HTTP route the hub serves (protocol/README.md lists them with their answers).
 const std::vector<Route<Handler>>& route_table() {
     static const std::vector<Route<Handler>> table = {
-        {verb::get, "/healthz",
-         [](ServerContext& ctx, const HttpRequest& req, const std::string&, Respond& respond) {
-             respond(health_response(ctx, req.version()));
+        {verb::get, "/healthz", std::nullopt,
+         [](ServerContext& ctx, const HttpRequest& req, const std::string&, const Caller&,
+            Respond& respond) { respond(health_response(ctx, req.version())); }},
+        {verb::get, "/metrics", Right::metrics,
+         [](ServerContext& ctx, const HttpRequest& req, const std::string&, const Caller&,
+            Respond& respond) { respond(metrics_response(ctx, req.version())); }},
+        {verb::get, "/v1/crabs", Right::read,
+         [](ServerContext& ctx, const HttpRequest& req, const std::string&, const Caller& who,
+            Respond& respond) {
+             respond(json_response(200, crabs_json(ctx.hub, who).dump(), req.version()));
          }},
-        {verb::get, "/metrics",
-         [](ServerContext& ctx, const HttpRequest& req, const std::string&, Respond& respond) {
-             respond(metrics_response(ctx, req.version()));
-         }},
-        {verb::get, "/v1/crabs",
-         [](ServerContext& ctx, const HttpRequest& req, const std::string&, Respond& respond) {
-             respond(json_response(200, crabs_json(ctx.hub).dump(), req.version()));
-         }},
-        {verb::get, "/v1/crabs/{crab}",
-         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, Respond& respond) {
+        {verb::get, "/v1/crabs/{crab}", Right::read,
+         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, const Caller&,
+            Respond& respond) {
              auto info = ctx.hub.crab(crab);
              if (!info) return respond(reject(ctx, unknown_crab(crab), req.version()));
              respond(json_response(200, crab_json(*info).dump(), req.version()));
          }},
-        {verb::get, "/v1/crabs/{crab}/buffer",
-         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, Respond& respond) {
-             respond(buffer_response(ctx, crab, req.version()));
+        {verb::get, "/v1/crabs/{crab}/buffer", Right::read,
+         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, const Caller&,
+            Respond& respond) { respond(buffer_response(ctx, crab, req.version())); }},
+        {verb::post, "/v1/crabs/{crab}/snapshots", Right::push,
+         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, const Caller&,
+            Respond& respond) { push(ctx, crab, req, std::move(respond)); }},
+        {verb::post, "/v1/crabs/{crab}/collect", Right::collect,
+         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, const Caller&,
+            Respond& respond) { collect_one(ctx, crab, req, std::move(respond)); }},
+        {verb::get, "/v1/crabs/{crab}/records", Right::read,
+         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, const Caller&,
+            Respond& respond) { records(ctx, crab, req, std::move(respond)); }},
+        {verb::post, "/v1/collect", Right::collect,
+         [](ServerContext& ctx, const HttpRequest& req, const std::string&, const Caller& who,
+            Respond& respond) { collect_every(ctx, req, who, std::move(respond)); }},
+        {verb::get, "/v1/alerts", Right::read,
+         [](ServerContext& ctx, const HttpRequest& req, const std::string&, const Caller& who,
+            Respond& respond) {
+             auto visible = [&who](const std::string& crab) {
+                 return who.allows(Right::read, crab);
+             };
+             respond(json_response(200, ctx.alerts->active_json(visible), req.version()));
          }},
-        {verb::post, "/v1/crabs/{crab}/snapshots",
-         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, Respond& respond) {
-             push(ctx, crab, req, std::move(respond));
-         }},
-        {verb::post, "/v1/crabs/{crab}/collect",
-         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, Respond& respond) {
-             collect_one(ctx, crab, req, std::move(respond));
-         }},
-        {verb::get, "/v1/crabs/{crab}/records",
-         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, Respond& respond) {
-             records(ctx, crab, req, std::move(respond));
-         }},
-        {verb::post, "/v1/collect",
-         [](ServerContext& ctx, const HttpRequest& req, const std::string&, Respond& respond) {
-             collect_every(ctx, req, std::move(respond));
-         }},
-        {verb::get, "/v1/alerts",
-         [](ServerContext& ctx, const HttpRequest& req, const std::string&, Respond& respond) {
-             respond(json_response(200, ctx.alerts->active_json(), req.version()));
-         }},
-        {verb::post, "/v1/admin/reload",
-         [](ServerContext& ctx, const HttpRequest& req, const std::string&, Respond& respond) {
-             respond(reload_response(ctx, req.version()));
-         }},
-        {verb::post, "/v1/admin/crabs/{crab}/reset-seq",
-         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, Respond& respond) {
-             respond(reset_seq_response(ctx, crab, req));
-         }},
+        {verb::post, "/v1/admin/reload", Right::admin,
+         [](ServerContext& ctx, const HttpRequest& req, const std::string&, const Caller&,
+            Respond& respond) { respond(reload_response(ctx, req.version())); }},
+        {verb::post, "/v1/admin/crabs/{crab}/reset-seq", Right::admin,
+         [](ServerContext& ctx, const HttpRequest& req, const std::string& crab, const Caller&,
+            Respond& respond) { respond(reset_seq_response(ctx, crab, req)); }},
     };
     return table;
 }
 
 }  // namespace
 
-void handle_http(ServerContext& ctx, const HttpRequest& req, Respond respond) {
+namespace {
+
+// Authenticates the caller of `row` and checks its scope; the refusal, if any, is answered.
+std::optional<Caller> admit(ServerContext& ctx, const HttpRequest& req, const std::string& peer,
+                            const Route<Handler>& row, const std::string& crab, Respond& respond) {
+    if (!row.need) return Caller{};
+    auto who = ctx.auth->authenticate(req, peer);
+    if (!who) {
+        respond(reject(ctx, who.error(), req.version()));
+        return std::nullopt;
+    }
+    auto right = *row.need;
+    bool crab_scoped = core::auth::names_crabs(right) && !crab.empty();
+    if (crab_scoped ? who.value().allows(right, crab) : who.value().holds(right))
+        return who.value();
+    respond(
+        reject(ctx,
+               {ErrorCode::forbidden,
+                "this token lacks the scope " + std::string(core::auth::to_string(right)) +
+                    (core::auth::names_crabs(right) ? ":" + (crab.empty() ? "GLOB" : crab) : "")},
+               req.version()));
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<RouteInfo> http_routes() {
+    std::vector<RouteInfo> out;
+    for (const auto& r : route_table()) out.push_back({r.method, r.pattern, r.need});
+    return out;
+}
+
+void handle_http(ServerContext& ctx, const HttpRequest& req, const std::string& peer,
+                 Respond respond) {
     std::string_view target = target_of(req);
     auto path = target.substr(0, target.find('?'));
     const Route<Handler>* row = nullptr;
     RouteMatch match;
     switch (find_route(route_table(), req.method(), path, row, match)) {
         case RouteOutcome::found:
-            return row->handler(ctx, req, match.crab, respond);
+            if (auto who = admit(ctx, req, peer, *row, match.crab, respond))
+                row->handler(ctx, req, match.crab, *who, respond);
+            return;
         case RouteOutcome::bad_name:
             return respond(reject(ctx, protocol::bad_name_error(), req.version()));
         case RouteOutcome::method_not_allowed:

@@ -6,7 +6,10 @@
 
 #include <boost/beast/http.hpp>
 #include <functional>
+#include <optional>
+#include <vector>
 
+#include "core/auth/grant.hpp"
 #include "protocol/errors.hpp"
 #include "server/server_context.hpp"
 
@@ -16,7 +19,17 @@ using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 using Respond = std::function<void(HttpResponse)>;
 
-void handle_http(ServerContext& ctx, const HttpRequest& req, Respond respond);
+// Answers `req` from the peer at address `peer` (for the failed-authentication limit).
+void handle_http(ServerContext& ctx, const HttpRequest& req, const std::string& peer,
+                 Respond respond);
+
+// Every route: method, pattern and the scope it needs (tests walk this list).
+struct RouteInfo {
+    boost::beast::http::verb method;
+    std::string_view pattern;
+    std::optional<core::auth::Right> need;
+};
+std::vector<RouteInfo> http_routes();
 
 HttpResponse json_response(unsigned status, std::string body, unsigned version);
 HttpResponse error_response(const protocol::Error& error, unsigned version);

@@ -8,9 +8,12 @@
 #include <ostream>  // verb.hpp uses std::ostream without including it
 
 #include <boost/beast/http/verb.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/auth/grant.hpp"
 
 namespace octopus::server {
 
@@ -21,10 +24,14 @@ struct RouteMatch {
 // True when `path` (no query string) has the pattern's shape; fills `match`.
 bool match_route(std::string_view pattern, std::string_view path, RouteMatch& match);
 
+// `need` is the scope a caller must hold (core/auth/grant.hpp): for crab rights, over the {crab}
+// segment, or over at least one crab on routes without one (the handler then shows only what
+// the caller may see). No need: open to everyone (only /healthz).
 template <typename Handler>
 struct Route {
     boost::beast::http::verb method;
     std::string_view pattern;
+    std::optional<core::auth::Right> need;
     Handler handler;
 };
 

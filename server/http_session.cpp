@@ -17,6 +17,9 @@ constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 HttpSession::HttpSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx)
     : stream_(std::move(socket)), ctx_(ctx) {
     core::bump(ctx_.metrics.connections_open);
+    boost::system::error_code ec;
+    auto remote = stream_.socket().remote_endpoint(ec);
+    peer_ = ec ? "unknown" : remote.address().to_string();
 }
 
 HttpSession::~HttpSession() {
@@ -55,23 +58,35 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
         ctx_.metrics.count_error(refused->code);
         return respond(error_response(*refused, req.version()));
     }
-    if (upgrade && !ctx_.stopping) {
-        if (req.target() == "/v1/crab") {
-            ctx_.untrack(this);
-            return std::make_shared<CrabSession>(stream_.release_socket(), ctx_)
-                ->run(std::move(req));
-        }
-        if (req.target() == "/v1/subscribe") {
-            ctx_.untrack(this);
-            return std::make_shared<SubscriberSession>(stream_.release_socket(), ctx_)
-                ->run(std::move(req));
-        }
-    }
+    if (upgrade && !ctx_.stopping && this->upgrade(req)) return;
     keep_alive_ = req.keep_alive();
     core::bump(ctx_.metrics.http_requests);
     // The callback owns the session: a push is answered only once its snapshots are durable.
-    handle_http(ctx_, req,
+    handle_http(ctx_, req, peer_,
                 [self = shared_from_this()](Response res) { self->respond(std::move(res)); });
+}
+
+// A WebSocket upgrade on /v1/crab or /v1/subscribe: authenticated here, before the handshake
+// (a refusal is an HTTP answer), then the socket goes to its session. False for other targets.
+bool HttpSession::upgrade(Request& req) {
+    bool crab = req.target() == "/v1/crab";
+    if (!crab && req.target() != "/v1/subscribe") return false;
+    auto who = ctx_.auth->authenticate(req, peer_);
+    if (!who) {
+        keep_alive_ = false;
+        ctx_.metrics.count_error(who.error().code);
+        respond(error_response(who.error(), req.version()));
+        return true;
+    }
+    ctx_.untrack(this);
+    if (crab) {
+        std::make_shared<CrabSession>(stream_.release_socket(), ctx_, who.value())
+            ->run(std::move(req));
+    } else {
+        std::make_shared<SubscriberSession>(stream_.release_socket(), ctx_, who.value())
+            ->run(std::move(req));
+    }
+    return true;
 }
 
 void HttpSession::respond(Response response) {

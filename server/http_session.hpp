@@ -27,6 +27,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
     void read();
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     void respond(Response response);
+    bool upgrade(Request& req);
     void linger();
     void close();
 
@@ -36,6 +37,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
     ServerContext& ctx_;
     bool keep_alive_ = false;
     bool linger_ = false;  // refused mid-request: drain the unread body before closing
+    std::string peer_;     // the peer's address, for the failed-authentication limit
 };
 
 }  // namespace octopus::server

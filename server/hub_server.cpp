@@ -112,8 +112,14 @@ class HubRuntime {
     }
 
   private:
-    // Alert rules first (a bad file stops the hub, exit 2), then every workspace.
+    // Tokens and alert rules first (a bad file stops the hub, exit 2), then every workspace.
     int recover() {
+        try {
+            auth_.load();
+        } catch (const std::exception& e) {
+            spdlog::critical("token file: {}", e.what());
+            return 2;
+        }
         try {
             alerts_.load();
         } catch (const std::exception& e) {
@@ -162,6 +168,7 @@ class HubRuntime {
         if (!config_.polling.empty()) poller_.start();
         ctx_.poller = &poller_;
         alerts_.start();
+        auth_.start([this] { ctx_.recheck_access(); });
         wait_hangup();
         ctx_.on_drained = [this] { drain_.cancel(); };
         signals_.async_wait([this](boost::system::error_code ec, int sig) {
@@ -170,6 +177,7 @@ class HubRuntime {
             poller_.stop();
             hub_.set_observer(nullptr);
             alerts_.stop_evaluating();
+            auth_.stop();
             hangup_.cancel();
             begin_shutdown(ctx_, *listener_, local_, drain_, ioc_);
         });
@@ -178,8 +186,9 @@ class HubRuntime {
     void wait_hangup() {
         hangup_.async_wait([this](boost::system::error_code ec, int) {
             if (ec) return;
-            spdlog::info("SIGHUP: reloading alert rules");
+            spdlog::info("SIGHUP: reloading alert rules and tokens");
             alerts_.reload();
+            auth_.reload();
             wait_hangup();
         });
     }
@@ -204,12 +213,14 @@ class HubRuntime {
     core::Hub hub_{hub_options(config_), executor_, writer_, metrics_, clock_};
     AlertService alerts_{ioc_, executor_, writer_, clock_, config_.data_dir, config_.alerts_file};
     QueryWorker queries_{ioc_, config_.limits};
+    AuthService auth_{ioc_, config_.tokens_file};
     ServerContext ctx_{.config = config_,
                        .hub = hub_,
                        .metrics = metrics_,
                        .decoder = protocol::Decoder(config_.limits),
                        .alerts = &alerts_,
                        .queries = &queries_,
+                       .auth = &auth_,
                        .guard = {.loopback_only_hosts = is_loopback_host(config_.listen_host),
                                  .allowed_origins = config_.allowed_origins}};
     core::PollScheduler poller_{hub_, executor_, config_.polling};
@@ -225,13 +236,14 @@ class HubRuntime {
 // Protected mode: with no authentication, only loopback peers may reach the hub. A listen address
 // that is not loopback stops the start unless --insecure says the operator means it.
 bool protected_mode_allows(const Config& config) {
-    if (is_loopback_host(config.listen_host)) return true;
+    if (is_loopback_host(config.listen_host) || config.tokens_file) return true;
     if (!config.insecure) {
         spdlog::critical(
             "refusing to listen on {}:{}: this hub has no authentication, so anyone who can "
             "reach that address could push as any crab, read every crab and reload the rules. "
-            "Listen on a loopback address (127.0.0.1 or ::1), e.g. behind a TLS proxy that "
-            "authenticates, or start with --insecure if every peer that can reach it is trusted.",
+            "Create a token (octopus token add --id ID --scope SCOPE --file tokens.toml) and set "
+            "[auth] tokens in the config, listen on a loopback address (127.0.0.1 or ::1), or "
+            "start with --insecure if every peer that can reach it is trusted.",
             config.listen_host, config.listen_port);
         return false;
     }

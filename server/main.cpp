@@ -2,6 +2,7 @@
 //   serve          runs the hub (server/hub_server.cpp)
 //   rebuild-state  recreates every state.db from the JSONL records, offline
 //   records        prints a crab's envelopes in hub_seq order, offline
+//   token          adds, lists and revokes tokens in the token file (server/auth/token_command)
 #include <spdlog/spdlog.h>
 #include <cstring>
 #include <iostream>
@@ -12,6 +13,7 @@
 
 #include "clients/cli_args.hpp"
 #include "server/admin_commands.hpp"
+#include "server/auth/token_command.hpp"
 #include "server/config.hpp"
 #include "server/hub_server.hpp"
 
@@ -21,9 +23,14 @@ constexpr const char* kUsage =
     "usage:\n"
     "  octopus serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--fsync "
     "always|interval|never]\n"
-    "                [--no-local-crab] [--alerts RULES_FILE] [--insecure]\n"
+    "                [--no-local-crab] [--alerts RULES_FILE] [--tokens TOKEN_FILE] [--insecure]\n"
     "  octopus rebuild-state --data DIR\n"
-    "  octopus records --data DIR NAME [--since UNIX_SECONDS] [--until UNIX_SECONDS]\n";
+    "  octopus records --data DIR NAME [--since UNIX_SECONDS] [--until UNIX_SECONDS]\n"
+    "  octopus token add --id ID --scope SCOPE [--scope SCOPE...] [--expires 30d] [--file F]\n"
+    "  octopus token list [--file F]\n"
+    "  octopus token revoke ID [--file F]\n"
+    "    SCOPE: push:GLOB read:GLOB collect:GLOB admin metrics. F: --file, else [auth] tokens\n"
+    "    of --config FILE, else config/tokens.toml\n";
 
 int usage(const std::string& problem) {
     std::cerr << "octopus: " << problem << "\n" << kUsage;
@@ -32,7 +39,9 @@ int usage(const std::string& problem) {
 
 struct Args {
     std::vector<std::string> positional;
-    std::optional<std::string> config, listen, data, fsync, since, until, alerts;
+    std::optional<std::string> config, listen, data, fsync, since, until, alerts, tokens;
+    std::optional<std::string> id, expires, file;  // token
+    std::vector<std::string> scopes;               // token add: --scope, repeatable
     bool no_local_crab = false;
     bool insecure = false;
 };
@@ -41,15 +50,18 @@ struct Args {
 // "--flag=value"); returns an error message or empty.
 std::string parse(int argc, char** argv, Args& a) {
     std::map<std::string_view, std::optional<std::string>*> values = {
-        {"--config", &a.config}, {"--listen", &a.listen}, {"--data", &a.data},
-        {"--fsync", &a.fsync},   {"--alerts", &a.alerts}, {"--since", &a.since},
-        {"--until", &a.until}};
+        {"--config", &a.config},   {"--listen", &a.listen}, {"--data", &a.data},
+        {"--fsync", &a.fsync},     {"--alerts", &a.alerts}, {"--since", &a.since},
+        {"--until", &a.until},     {"--tokens", &a.tokens}, {"--id", &a.id},
+        {"--expires", &a.expires}, {"--file", &a.file}};
     try {
         octopus::clients::for_each_option(
             std::vector<std::string_view>(argv + 2, argv + argc), {"--no-local-crab", "--insecure"},
             [&](std::string_view flag, std::optional<std::string_view> value) {
                 if (!value) {
                     (flag == "--insecure" ? a.insecure : a.no_local_crab) = true;
+                } else if (flag == "--scope") {
+                    a.scopes.emplace_back(*value);
                 } else if (auto it = values.find(flag); it != values.end()) {
                     *it->second = std::string(*value);
                 } else {
@@ -75,11 +87,35 @@ int serve(const Args& a) {
         if (a.no_local_crab) config.local_crab = false;
         if (a.insecure) config.insecure = true;
         if (a.alerts) config.alerts_file = *a.alerts;
+        if (a.tokens) config.tokens_file = *a.tokens;
     } catch (const std::exception& e) {
         std::cerr << "octopus: " << e.what() << "\n";
         return 2;
     }
     return octopus::server::run_hub(config);
+}
+
+// The token file: --file, else [auth] tokens of --config, else config/tokens.toml.
+int token(const Args& a) {
+    octopus::server::TokenArgs t;
+    t.action = a.positional.empty() ? "" : a.positional[0];
+    t.words.assign(a.positional.begin() + (a.positional.empty() ? 0 : 1), a.positional.end());
+    t.id = a.id;
+    t.scopes = a.scopes;
+    t.expires = a.expires;
+    t.file = "config/tokens.toml";
+    try {
+        if (a.file) {
+            t.file = *a.file;
+        } else if (a.config) {
+            auto config = octopus::server::load_config(*a.config);
+            if (config.tokens_file) t.file = *config.tokens_file;
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "octopus: " << e.what() << "\n";
+        return 2;
+    }
+    return octopus::server::token_command(t, std::cout, std::cerr);
 }
 
 std::optional<double> seconds_arg(const std::optional<std::string>& s) {
@@ -102,6 +138,7 @@ int main(int argc, char** argv) {
         if (!a.positional.empty()) return usage("serve takes no positional arguments");
         return serve(a);
     }
+    if (command == "token") return token(a);
     if (command == "rebuild-state") {
         if (!a.data) return usage("rebuild-state needs --data DIR");
         return octopus::server::rebuild_state(*a.data, std::cout);

@@ -16,6 +16,7 @@
 #include "core/poll_scheduler.hpp"
 #include "protocol/decoder.hpp"
 #include "server/alerts/alert_service.hpp"
+#include "server/auth/auth_service.hpp"
 #include "server/config.hpp"
 #include "server/query_worker.hpp"
 #include "server/request_guard.hpp"
@@ -27,6 +28,9 @@ class Closable {
     virtual ~Closable() = default;
     // Ends the session: a WebSocket sends close 1001 (going away), HTTP just closes.
     virtual void shut_down() = 0;
+    // The token file changed or a token expired: look the session's token up again and drop
+    // what it may no longer do (AuthService::refresh).
+    virtual void recheck_access() {}
 };
 
 struct ServerContext {
@@ -37,6 +41,7 @@ struct ServerContext {
     AlertService* alerts = nullptr;               // alert rules, hooks and alert subscriptions
     QueryWorker* queries = nullptr;               // runs records queries off this thread
     const core::PollScheduler* poller = nullptr;  // [[polling]], for its /metrics counters
+    AuthService* auth = nullptr;                  // tokens and scopes (auth_service.hpp)
     GuardPolicy guard{};                          // Origin and Host checks (request_guard.hpp)
     std::unordered_map<const Closable*, std::weak_ptr<Closable>> sessions{};
     bool stopping = false;
@@ -46,6 +51,12 @@ struct ServerContext {
     void untrack(const Closable* s) {
         sessions.erase(s);
         if (stopping && sessions.empty() && on_drained) std::exchange(on_drained, nullptr)();
+    }
+    void recheck_access() {
+        auto live = sessions;  // a session may close (and untrack) itself while rechecked
+        for (auto& [ptr, weak] : live) {
+            if (auto s = weak.lock()) s->recheck_access();
+        }
     }
 };
 

@@ -22,8 +22,9 @@ constexpr std::size_t kReplyRoomMessages = 64;
 constexpr std::size_t kReplyRoomBytes = 64 * 1024;
 }  // namespace
 
-SubscriberSession::SubscriberSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx)
-    : ws_(std::move(socket)), ctx_(ctx) {
+SubscriberSession::SubscriberSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx,
+                                     Caller caller)
+    : ws_(std::move(socket)), ctx_(ctx), caller_(std::move(caller)) {
     core::bump(ctx_.metrics.connections_open);
     core::bump(ctx_.metrics.subscriber_sessions_open);
 }
@@ -34,7 +35,7 @@ SubscriberSession::~SubscriberSession() {
 }
 
 void SubscriberSession::run(Request request) {
-    configure_websocket(ws_, ctx_.config, ctx_.config.limits.max_frame_bytes);
+    configure_websocket(ws_, ctx_.config, ctx_.config.limits.max_frame_bytes, request);
     ctx_.track(shared_from_this());
     ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
         if (ec) return self->finish();
@@ -89,8 +90,13 @@ void SubscriberSession::handle_subscribe(const protocol::Subscribe& spec) {
                        "this connection already holds " + std::to_string(subs_.size()) +
                            " subscriptions, the most [subscribers] max_subscriptions allows"});
     }
+    if (auto glob = unreadable(spec.crabs)) {
+        return reject({ErrorCode::forbidden, "subscription \"" + spec.id +
+                                                 "\": this token lacks the scope read:" + *glob});
+    }
     auto sub = std::make_shared<Sub>();
     sub->id = spec.id;
+    sub->crabs = spec.crabs;
     sub->single_prefix = protocol::snapshot_frame_prefix(spec.id);
     sub->batch_prefix = protocol::batch_frame_prefix(spec.id);
     sub->keys = protocol::KeyFilter(spec.keys);
@@ -103,6 +109,42 @@ void SubscriberSession::handle_subscribe(const protocol::Subscribe& spec) {
         subs_.erase(spec.id);
         reject(r.error());
     }
+}
+
+// The first of `crabs` the caller's read scopes do not cover, if any.
+std::optional<std::string> SubscriberSession::unreadable(
+    const std::vector<std::string>& crabs) const {
+    for (const auto& glob : crabs) {
+        if (!caller_.covers(core::auth::Right::read, glob)) return glob;
+    }
+    return std::nullopt;
+}
+
+// A revoked or expired token closes the connection (4401). A narrowed one drops each
+// subscription it no longer covers: an error naming it, then "unsubscribed".
+void SubscriberSession::recheck_access() {
+    if (closing_ || finished_) return;
+    auto now = ctx_.auth->refresh(caller_);
+    if (!now) {
+        spdlog::warn("subscriber: {} was revoked or expired, closing", caller_.who());
+        return close_with(protocol::close_code::unauthorized, "token revoked");
+    }
+    caller_ = *now;
+    std::vector<std::pair<std::string, std::string>> lost;
+    for (const auto& [id, sub] : subs_) {
+        if (auto glob = unreadable(sub->crabs)) lost.emplace_back(id, *glob);
+    }
+    for (const auto& [id, glob] : lost) {
+        drop_subscription(id);
+        reject({ErrorCode::forbidden,
+                "subscription \"" + id + "\" dropped: the token no longer holds read:" + glob});
+        send_text(protocol::encode_unsubscribed(id));
+    }
+}
+
+void SubscriberSession::drop_subscription(const std::string& id) {
+    if (!(ctx_.alerts && ctx_.alerts->unsubscribe(*this, id))) ctx_.hub.unsubscribe(*this, id);
+    subs_.erase(id);
 }
 
 void SubscriberSession::subscribed(const std::string& id, std::uint64_t hub_seq) {

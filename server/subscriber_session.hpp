@@ -14,6 +14,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,11 +31,12 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
   public:
     using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
-    SubscriberSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx);
+    SubscriberSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx, Caller caller);
     ~SubscriberSession() override;
 
     void run(Request request);
     void shut_down() override;
+    void recheck_access() override;
 
     void subscribed(const std::string& id, std::uint64_t hub_seq) override;
     bool deliver(const std::string& id, const core::SnapshotPtr& snap, bool catching_up) override;
@@ -44,6 +46,7 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
   private:
     struct Sub {
         std::string id;
+        std::vector<std::string> crabs;  // the globs asked for (checked against read scopes)
         std::string single_prefix;
         std::string batch_prefix;
         protocol::KeyFilter keys;  // empty: every key
@@ -64,6 +67,8 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
     void handle(std::string_view frame);
     void reject(const protocol::Error& e);
     void handle_subscribe(const protocol::Subscribe& spec);
+    std::optional<std::string> unreadable(const std::vector<std::string>& crabs) const;
+    void drop_subscription(const std::string& id);
     void send_text(std::string text);
     void enqueue(Item item);
     bool full() const;
@@ -82,6 +87,7 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
     boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
     boost::beast::flat_buffer buffer_;
     ServerContext& ctx_;
+    Caller caller_;  // whose token opened the connection (read scopes checked per subscription)
     std::map<std::string, std::shared_ptr<Sub>> subs_;
     std::deque<Item> queue_;
     std::size_t queued_bytes_ = 0;

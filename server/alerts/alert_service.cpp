@@ -305,9 +305,11 @@ void AlertService::remove_subscriber(core::SubscriberSink& sink) {
     subs_.erase(&sink);
 }
 
-std::string AlertService::active_json() const {
+std::string AlertService::active_json(
+    const std::function<bool(const std::string&)>& visible) const {
     std::string out = "[";
     for (const auto& t : engine_.active()) {
+        if (!visible(t.crab)) continue;
         if (out.size() > 1) out += ',';
         out += protocol::encode_alert_event(t);
     }

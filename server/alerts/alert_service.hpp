@@ -62,7 +62,7 @@ class AlertService {
     void flush_gaps(core::SubscriberSink& sink);
 
     // GET /v1/alerts: every pending or firing alert, as a JSON array of events.
-    std::string active_json() const;
+    std::string active_json(const std::function<bool(const std::string&)>& visible) const;
     // Prometheus text for /metrics.
     void render_metrics(core::PromText& out) const;
     std::size_t rule_count() const { return engine_.rules().size(); }

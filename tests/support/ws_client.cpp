@@ -11,8 +11,13 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using boost::asio::ip::tcp;
 
-WsClient::WsClient(std::uint16_t port, const std::string& path) : ws_(ioc_) {
+WsClient::WsClient(std::uint16_t port, const std::string& path,
+                   const std::vector<std::pair<std::string, std::string>>& headers)
+    : ws_(ioc_) {
     ws_.next_layer().connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    ws_.set_option(beast::websocket::stream_base::decorator([headers](auto& req) {
+        for (const auto& [name, value] : headers) req.set(name, value);
+    }));
     ws_.handshake("127.0.0.1:" + std::to_string(port), path);
     ws_.text(true);
 }
@@ -128,11 +133,16 @@ nlohmann::json http_json(std::uint16_t port, const std::string& method, const st
     return nlohmann::json::parse(r.body);
 }
 
-std::uint64_t metric_value(std::uint16_t port, const std::string& series) {
-    auto text = http_request(port, "GET", "/metrics").body;
+std::uint64_t metric_value(std::uint16_t port, const std::string& series,
+                           const HttpHeaders& headers) {
+    auto text = http_request(port, "GET", "/metrics", "", headers).body;
     auto at = text.find("\n" + series + " ");
     if (at == std::string::npos) return ~std::uint64_t{0};
     return std::stoull(text.substr(at + series.size() + 2));
+}
+
+HttpHeaders bearer(const std::string& token) {
+    return {{"Authorization", "Bearer " + token}};
 }
 
 }  // namespace octopus::test

@@ -17,7 +17,9 @@ namespace octopus::test {
 
 class WsClient {
   public:
-    explicit WsClient(std::uint16_t port, const std::string& path = "/v1/crab");
+    // `headers` go on the upgrade request (e.g. Authorization: Bearer TOKEN).
+    explicit WsClient(std::uint16_t port, const std::string& path = "/v1/crab",
+                      const std::vector<std::pair<std::string, std::string>>& headers = {});
     ~WsClient();
 
     void send(const std::string& text);
@@ -56,6 +58,10 @@ nlohmann::json http_json(std::uint16_t port, const std::string& method, const st
 
 // The value of one series of GET /metrics, e.g. `octopus_errors_total{code="bad_json"}`;
 // UINT64_MAX when the hub does not serve it.
-std::uint64_t metric_value(std::uint16_t port, const std::string& series);
+std::uint64_t metric_value(std::uint16_t port, const std::string& series,
+                           const HttpHeaders& headers = {});
+
+// {"Authorization", "Bearer TOKEN"}.
+HttpHeaders bearer(const std::string& token);
 
 }  // namespace octopus::test
