@@ -46,6 +46,12 @@ void Metrics::render(PromText& out, const std::vector<Gauge>& gauges) const {
            connections_total);
     metric(out, "octopus_connections_refused_total", "counter",
            "Connections refused because max_connections was reached.", connections_refused);
+    metric(out, "octopus_tls_handshakes_total", "counter", "Completed TLS handshakes.",
+           tls_handshakes);
+    metric(out, "octopus_tls_handshake_failures_total", "counter",
+           "TLS handshakes refused: plaintext or garbage on the TLS port, a bad or missing client "
+           "certificate, or no handshake within 10 s.",
+           tls_handshake_failures);
     metric(out, "octopus_crab_sessions_open", "gauge", "Crab WebSocket sessions past hello.",
            crab_sessions_open);
     metric(out, "octopus_subscriber_sessions_open", "gauge", "Subscriber WebSocket connections.",

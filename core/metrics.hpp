@@ -46,6 +46,9 @@ struct Metrics {
     Counter seq_jumps{0};            // a seq more than suspicious_seq_jump above the previous
     Counter seq_resets{0};           // operator seq resets (POST .../reset-seq)
     Counter http_requests{0};
+    Counter tls_handshakes{0};          // completed TLS handshakes
+    Counter tls_handshake_failures{0};  // plaintext, garbage, bad or missing client certificate,
+                                        // or no ClientHello within the handshake timeout
     Counter disk_bytes_written{0};
     Counter disk_write_batches{0};
     Counter disk_write_errors{0};

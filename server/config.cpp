@@ -1,6 +1,7 @@
 #include "server/config.hpp"
 
 #include "protocol/names.hpp"
+#include "server/request_guard.hpp"
 #include "server/toml_fields.hpp"
 
 namespace octopus::server {
@@ -198,6 +199,42 @@ void read_polling(const toml::table& root, Config& c) {
     }
 }
 
+// [tls] cert, key (required together), client_ca, min_version, crab_name_from, plain_listen.
+void read_tls(const toml::table& root, const std::filesystem::path& file, Config& c) {
+    const auto* t = section(
+        root, "tls", {"cert", "key", "client_ca", "min_version", "crab_name_from", "plain_listen"});
+    if (!t) return;
+    TlsConfig tls;
+    std::string cert, key, ca, plain;
+    read(*t, "cert", cert);
+    read(*t, "key", key);
+    if (cert.empty() || key.empty())
+        config_fail("tls.cert and tls.key are both required" + at_line(*t));
+    tls.cert = beside(file, cert);
+    tls.key = beside(file, key);
+    read(*t, "client_ca", ca);
+    if (!ca.empty()) tls.client_ca = beside(file, ca);
+    read(*t, "min_version", tls.min_version);
+    if (tls.min_version != "1.2" && tls.min_version != "1.3")
+        config_fail("tls.min_version must be \"1.2\" or \"1.3\"" + at_line(*t->get("min_version")));
+    read(*t, "crab_name_from", tls.crab_name_from);
+    if (!tls.crab_name_from.empty() && tls.crab_name_from != "cn" && tls.crab_name_from != "san")
+        config_fail("tls.crab_name_from must be \"cn\" or \"san\"" +
+                    at_line(*t->get("crab_name_from")));
+    if (!tls.crab_name_from.empty() && !tls.client_ca)
+        config_fail("tls.crab_name_from needs tls.client_ca (client certificates)" + at_line(*t));
+    read(*t, "plain_listen", plain);
+    if (!plain.empty()) {
+        Config where;
+        parse_listen(plain, where);
+        if (!is_loopback_host(where.listen_host))
+            config_fail("tls.plain_listen must be a loopback address" +
+                        at_line(*t->get("plain_listen")));
+        tls.plain_listen = plain;
+    }
+    c.tls = std::move(tls);
+}
+
 }  // namespace
 
 void parse_listen(const std::string& text, Config& config) {
@@ -233,7 +270,7 @@ Config load_config(const std::filesystem::path& file) {
     try {
         check_keys(root, "",
                    {"hub", "buffer", "limits", "storage", "websocket", "local_crab", "polling",
-                    "subscribers", "alerts", "auth"});
+                    "subscribers", "alerts", "auth", "tls"});
         read_hub(root, c);
         read_buffer(root, c);
         read_limits(root, c);
@@ -244,6 +281,7 @@ Config load_config(const std::filesystem::path& file) {
         read_subscribers(root, c);
         read_alerts(root, file, c);
         read_auth(root, file, c);
+        read_tls(root, file, c);
     } catch (const std::runtime_error& e) {
         config_fail(file.string() + ": " + e.what());
     }

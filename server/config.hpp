@@ -16,6 +16,16 @@
 
 namespace octopus::server {
 
+// [tls]: with cert and key set, the listener speaks TLS only (wss:// and https://).
+struct TlsConfig {
+    std::filesystem::path cert;                      // PEM chain, leaf first
+    std::filesystem::path key;                       // PEM private key
+    std::optional<std::filesystem::path> client_ca;  // set: a client certificate is required
+    std::string min_version = "1.2";                 // "1.2" or "1.3"
+    std::string crab_name_from;  // "cn" or "san": a client certificate names the crab it may be
+    std::optional<std::string> plain_listen;  // a loopback HOST:PORT also served in plaintext
+};
+
 struct Config {
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 8765;
@@ -54,6 +64,8 @@ struct Config {
     // [auth] tokens: the token file (server/auth/token_file.hpp); none = protected mode, where
     // only loopback peers are served. Reloaded on SIGHUP, POST /v1/admin/reload and on change.
     std::optional<std::filesystem::path> tokens_file;
+
+    std::optional<TlsConfig> tls;
 };
 
 // Throws std::runtime_error with the file name and the offending key or line.

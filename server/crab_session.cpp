@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "protocol/encoder.hpp"
 #include "server/ws_options.hpp"
@@ -20,34 +21,40 @@ constexpr std::size_t kMaxOutbox = 4096;
 constexpr std::size_t kHardCapFactor = 16;
 }  // namespace
 
-CrabSession::CrabSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx, Caller caller)
-    : ws_(std::move(socket)), ctx_(ctx), caller_(std::move(caller)) {
+template <typename Stream>
+CrabSession<Stream>::CrabSession(Stream stream, ServerContext& ctx, Caller caller)
+    : ws_(std::move(stream)), ctx_(ctx), caller_(std::move(caller)) {
     core::bump(ctx_.metrics.connections_open);
 }
 
-CrabSession::~CrabSession() {
+template <typename Stream>
+CrabSession<Stream>::~CrabSession() {
     ctx_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void CrabSession::run(Request request) {
+template <typename Stream>
+void CrabSession<Stream>::run(Request request) {
     configure_websocket(ws_, ctx_.config, ctx_.config.limits.max_frame_bytes * kHardCapFactor,
                         request);
-    ctx_.track(shared_from_this());
+    ctx_.track(this->shared_from_this());
     ws_.async_accept(request,
-                     beast::bind_front_handler(&CrabSession::on_accept, shared_from_this()));
+                     beast::bind_front_handler(&CrabSession::on_accept, this->shared_from_this()));
 }
 
-void CrabSession::on_accept(beast::error_code ec) {
+template <typename Stream>
+void CrabSession<Stream>::on_accept(beast::error_code ec) {
     if (ec) return finish();
     read();
 }
 
-void CrabSession::read() {
+template <typename Stream>
+void CrabSession<Stream>::read() {
     ws_.async_read_some(buffer_, ctx_.config.limits.max_frame_bytes + 1,
-                        beast::bind_front_handler(&CrabSession::on_read, shared_from_this()));
+                        beast::bind_front_handler(&CrabSession::on_read, this->shared_from_this()));
 }
 
-void CrabSession::on_read(beast::error_code ec, std::size_t bytes) {
+template <typename Stream>
+void CrabSession<Stream>::on_read(beast::error_code ec, std::size_t bytes) {
     if (ec) {
         if (ec == websocket::error::message_too_big) {
             ctx_.metrics.count_error(ErrorCode::too_large);
@@ -78,7 +85,8 @@ void CrabSession::on_read(beast::error_code ec, std::size_t bytes) {
     if (!closing_) read();
 }
 
-void CrabSession::handle_frame(std::string_view frame) {
+template <typename Stream>
+void CrabSession<Stream>::handle_frame(std::string_view frame) {
     auto msg = ctx_.decoder.decode_crab_message(frame);
     if (!msg) return reject(msg.error());
     if (auto* hello = std::get_if<protocol::Hello>(&msg.value())) return handle_hello(*hello);
@@ -90,7 +98,8 @@ void CrabSession::handle_frame(std::string_view frame) {
     handle_snapshots(std::get<protocol::SnapshotBatch>(msg.value()));
 }
 
-void CrabSession::handle_hello(const protocol::Hello& hello) {
+template <typename Stream>
+void CrabSession<Stream>::handle_hello(const protocol::Hello& hello) {
     if (registered_) {
         return reject(
             Error{ErrorCode::already_hello, "this connection is already crab \"" + name_ + "\""});
@@ -101,7 +110,7 @@ void CrabSession::handle_hello(const protocol::Hello& hello) {
         reject(Error{ErrorCode::forbidden, "this token lacks the scope push:" + hello.crab});
         return close_after_flush(protocol::close_code::forbidden, "forbidden");
     }
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     auto registered = ctx_.hub.register_crab(hello.crab, self);
     if (!registered) {
         reject(registered.error());
@@ -117,40 +126,46 @@ void CrabSession::handle_hello(const protocol::Hello& hello) {
     send(protocol::encode_welcome(name_, ctx_.hub.durable_seq(name_), ctx_.hub.buffer_size(name_)));
 }
 
-void CrabSession::handle_snapshots(protocol::SnapshotBatch& batch) {
-    std::weak_ptr<CrabSession> weak = shared_from_this();
+template <typename Stream>
+void CrabSession<Stream>::handle_snapshots(protocol::SnapshotBatch& batch) {
+    std::weak_ptr<CrabSession> weak = this->shared_from_this();
     auto accepted = ctx_.hub.ingest(name_, batch.items, [weak](std::uint64_t seq) {
         if (auto self = weak.lock()) self->queue_ack(seq);
     });
     if (!accepted) reject(accepted.error());
 }
 
-void CrabSession::reject(const Error& error) {
+template <typename Stream>
+void CrabSession<Stream>::reject(const Error& error) {
     ctx_.metrics.count_error(error.code);
     if (registered_) ctx_.hub.count_rejected(name_);
     send(protocol::encode_error(error));
 }
 
-void CrabSession::queue_ack(std::uint64_t seq) {
+template <typename Stream>
+void CrabSession<Stream>::queue_ack(std::uint64_t seq) {
     ack_due_ = std::max(ack_due_, seq);
     if (ack_scheduled_) return;
     ack_scheduled_ = true;
-    boost::asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    boost::asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
         self->ack_scheduled_ = false;
         self->send(protocol::encode_ack(self->ack_due_));
     });
 }
 
-void CrabSession::request_snapshot(const std::string& request_id) {
+template <typename Stream>
+void CrabSession<Stream>::request_snapshot(const std::string& request_id) {
     send(protocol::encode_collect(request_id));
 }
 
-void CrabSession::disconnect(const std::string& reason) {
+template <typename Stream>
+void CrabSession<Stream>::disconnect(const std::string& reason) {
     spdlog::warn("crab {}: {}", name_, reason);
     close_after_flush(protocol::close_code::silent, reason);
 }
 
-void CrabSession::send(std::string message) {
+template <typename Stream>
+void CrabSession<Stream>::send(std::string message) {
     if (closing_ || finished_) return;
     if (outbox_.size() >= kMaxOutbox) {
         spdlog::warn("crab {}: {} messages unread, closing as a slow consumer", name_,
@@ -162,7 +177,8 @@ void CrabSession::send(std::string message) {
     if (!writing_) write_next();
 }
 
-void CrabSession::write_next() {
+template <typename Stream>
+void CrabSession<Stream>::write_next() {
     if (outbox_.empty()) {
         writing_ = false;
         if (closing_) do_close();
@@ -171,38 +187,43 @@ void CrabSession::write_next() {
     writing_ = true;
     ws_.text(true);
     ws_.async_write(boost::asio::buffer(outbox_.front()),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         self->outbox_.pop_front();
                         if (ec) return self->finish();
                         self->write_next();
                     });
 }
 
-void CrabSession::close_after_flush(std::uint16_t code, std::string reason) {
+template <typename Stream>
+void CrabSession<Stream>::close_after_flush(std::uint16_t code, std::string reason) {
     if (closing_) return;
     closing_ = true;
     close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
     if (!writing_) do_close();
 }
 
-void CrabSession::do_close() {
+template <typename Stream>
+void CrabSession<Stream>::do_close() {
     if (finished_) return;
     ws_.async_close(close_reason_,
-                    [self = shared_from_this()](beast::error_code) { self->finish(); });
+                    [self = this->shared_from_this()](beast::error_code) { self->finish(); });
 }
 
-void CrabSession::drop_unsent() {
+template <typename Stream>
+void CrabSession<Stream>::drop_unsent() {
     outbox_.erase(outbox_.begin() + (writing_ ? 1 : 0), outbox_.end());
 }
 
-void CrabSession::shut_down() {
+template <typename Stream>
+void CrabSession<Stream>::shut_down() {
     drop_unsent();
     close_after_flush(protocol::close_code::going_away, "hub shutting down");
 }
 
 // A revoked or expired token closes the connection (4401); one that no longer covers this crab
 // closes it too (4403). Snapshots already acked stay stored; unacked ones the crab resends.
-void CrabSession::recheck_access() {
+template <typename Stream>
+void CrabSession<Stream>::recheck_access() {
     auto now = ctx_.auth->refresh(caller_);
     if (!now) {
         spdlog::warn("crab {}: {} was revoked or expired, closing", name_, caller_.who());
@@ -215,7 +236,8 @@ void CrabSession::recheck_access() {
     }
 }
 
-void CrabSession::finish() {
+template <typename Stream>
+void CrabSession<Stream>::finish() {
     if (finished_) return;
     finished_ = true;
     ctx_.untrack(this);
@@ -227,5 +249,8 @@ void CrabSession::finish() {
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
 }
+
+template class CrabSession<PlainStream>;
+template class CrabSession<TlsStream>;
 
 }  // namespace octopus::server

@@ -17,16 +17,18 @@
 #include "protocol/errors.hpp"
 #include "protocol/messages.hpp"
 #include "server/server_context.hpp"
+#include "server/streams.hpp"
 
 namespace octopus::server {
 
-class CrabSession : public std::enable_shared_from_this<CrabSession>,
+template <typename Stream>
+class CrabSession : public std::enable_shared_from_this<CrabSession<Stream>>,
                     public core::CrabLink,
                     public Closable {
   public:
     using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
-    CrabSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx, Caller caller);
+    CrabSession(Stream stream, ServerContext& ctx, Caller caller);
     ~CrabSession() override;
 
     void run(Request request);
@@ -51,7 +53,7 @@ class CrabSession : public std::enable_shared_from_this<CrabSession>,
     void do_close();
     void finish();
 
-    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    boost::beast::websocket::stream<Stream> ws_;
     boost::beast::flat_buffer buffer_;
     ServerContext& ctx_;
     Caller caller_;     // whose token opened the connection (push scope checked at hello)

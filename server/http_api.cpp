@@ -248,14 +248,17 @@ void poll_metrics(core::PromText& out, const core::PollCounters& c) {
         out.sample("octopus_poll_total", {{"outcome", outcome}}, static_cast<double>(n));
 }
 
-// POST /v1/admin/reload: the alert rules and the token file are read again; a bad file changes
-// nothing of its own kind (the other one still reloads) and the answer names its mistake.
+// POST /v1/admin/reload: the alert rules, the token file and the TLS certificate are read again;
+// a bad file changes nothing of its own kind (the others still reload) and the answer names it.
 HttpResponse reload_response(ServerContext& ctx, unsigned version) {
-    auto rules = ctx.alerts->reload();
-    auto tokens = ctx.auth->reload();
-    if (rules || tokens) {
-        std::string what = rules ? *rules : "";
-        if (tokens) what += (what.empty() ? "" : "; ") + *tokens;
+    std::string what;
+    // With tokens or TLS configured and no rules file, there are simply no rules to reload.
+    bool rules = ctx.alerts->has_rules_file() || (!ctx.auth->enabled() && !ctx.tls->enabled());
+    for (auto problem :
+         {rules ? ctx.alerts->reload() : std::nullopt, ctx.auth->reload(), ctx.tls->reload()}) {
+        if (problem) what += (what.empty() ? "" : "; ") + *problem;
+    }
+    if (!what.empty()) {
         return reject(ctx, {ErrorCode::bad_config, what}, version);
     }
     nlohmann::json body = {{"reloaded", true},
@@ -378,7 +381,7 @@ const std::vector<Route<Handler>>& route_table() {
 namespace {
 
 // Authenticates the caller of `row` and checks its scope; the refusal, if any, is answered.
-std::optional<Caller> admit(ServerContext& ctx, const HttpRequest& req, const std::string& peer,
+std::optional<Caller> admit(ServerContext& ctx, const HttpRequest& req, const Peer& peer,
                             const Route<Handler>& row, const std::string& crab, Respond& respond) {
     if (!row.need) return Caller{};
     auto who = ctx.auth->authenticate(req, peer);
@@ -407,8 +410,7 @@ std::vector<RouteInfo> http_routes() {
     return out;
 }
 
-void handle_http(ServerContext& ctx, const HttpRequest& req, const std::string& peer,
-                 Respond respond) {
+void handle_http(ServerContext& ctx, const HttpRequest& req, const Peer& peer, Respond respond) {
     std::string_view target = target_of(req);
     auto path = target.substr(0, target.find('?'));
     const Route<Handler>* row = nullptr;

@@ -19,9 +19,8 @@ using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 using Respond = std::function<void(HttpResponse)>;
 
-// Answers `req` from the peer at address `peer` (for the failed-authentication limit).
-void handle_http(ServerContext& ctx, const HttpRequest& req, const std::string& peer,
-                 Respond respond);
+// Answers `req` from `peer` (its address and client certificate, for authentication).
+void handle_http(ServerContext& ctx, const HttpRequest& req, const Peer& peer, Respond respond);
 
 // Every route: method, pattern and the scope it needs (tests walk this list).
 struct RouteInfo {

@@ -116,8 +116,9 @@ class HubRuntime {
     int recover() {
         try {
             auth_.load();
+            tls_.load();
         } catch (const std::exception& e) {
-            spdlog::critical("token file: {}", e.what());
+            spdlog::critical("{}", e.what());
             return 2;
         }
         try {
@@ -138,25 +139,46 @@ class HubRuntime {
         return 0;
     }
 
+    // The main listener (TLS when [tls] is set) and, with [tls] plain_listen, a plaintext one.
     int listen() {
+        std::shared_ptr<Listener> plain;
         try {
-            auto address = asio::ip::make_address(config_.listen_host);
-            listener_ = std::make_shared<Listener>(
-                ioc_, asio::ip::tcp::endpoint(address, config_.listen_port), ctx_);
+            listener_ = open_listener(config_.listen_host, config_.listen_port, tls_.enabled());
+            if (tls_.enabled() && tls_.config().plain_listen) {
+                Config where;
+                parse_listen(*tls_.config().plain_listen, where);
+                plain = open_listener(where.listen_host, where.listen_port, false);
+            }
         } catch (const std::exception& e) {
-            spdlog::critical("cannot listen on {}:{}: {}", config_.listen_host, config_.listen_port,
-                             e.what());
+            spdlog::critical("cannot listen: {}", e.what());
             writer_.stop();
             return 1;
         }
         auto ep = listener_->local_endpoint();
-        spdlog::info("octopus listening on {}:{} (data {}, fsync {})", ep.address().to_string(),
-                     ep.port(), config_.data_dir.string(),
+        spdlog::info("octopus listening on {}:{} ({}, data {}, fsync {})", ep.address().to_string(),
+                     ep.port(), tls_.enabled() ? "TLS" : "plaintext", config_.data_dir.string(),
                      config_.writer.policy == core::FsyncPolicy::always     ? "always"
                      : config_.writer.policy == core::FsyncPolicy::interval ? "interval"
                                                                             : "never");
         listener_->run();
+        if (plain) {
+            auto pe = plain->local_endpoint();
+            spdlog::info("octopus plaintext listener on {}:{} (tls.plain_listen)",
+                         pe.address().to_string(), pe.port());
+            plain->run();
+            plain_ = plain;
+        }
         return 0;
+    }
+
+    std::shared_ptr<Listener> open_listener(const std::string& host, std::uint16_t port, bool tls) {
+        try {
+            auto address = asio::ip::make_address(host);
+            return std::make_shared<Listener>(ioc_, asio::ip::tcp::endpoint(address, port), ctx_,
+                                              tls);
+        } catch (const std::exception& e) {
+            throw std::runtime_error(host + ":" + std::to_string(port) + ": " + e.what());
+        }
     }
 
     void start_serving() {
@@ -179,6 +201,7 @@ class HubRuntime {
             alerts_.stop_evaluating();
             auth_.stop();
             hangup_.cancel();
+            if (plain_) plain_->stop();
             begin_shutdown(ctx_, *listener_, local_, drain_, ioc_);
         });
     }
@@ -186,9 +209,10 @@ class HubRuntime {
     void wait_hangup() {
         hangup_.async_wait([this](boost::system::error_code ec, int) {
             if (ec) return;
-            spdlog::info("SIGHUP: reloading alert rules and tokens");
+            spdlog::info("SIGHUP: reloading alert rules, tokens and the TLS certificate");
             alerts_.reload();
             auth_.reload();
+            tls_.reload();
             wait_hangup();
         });
     }
@@ -214,6 +238,7 @@ class HubRuntime {
     AlertService alerts_{ioc_, executor_, writer_, clock_, config_.data_dir, config_.alerts_file};
     QueryWorker queries_{ioc_, config_.limits};
     AuthService auth_{ioc_, config_.tokens_file};
+    TlsService tls_{config_.tls};
     ServerContext ctx_{.config = config_,
                        .hub = hub_,
                        .metrics = metrics_,
@@ -221,10 +246,12 @@ class HubRuntime {
                        .alerts = &alerts_,
                        .queries = &queries_,
                        .auth = &auth_,
+                       .tls = &tls_,
                        .guard = {.loopback_only_hosts = is_loopback_host(config_.listen_host),
                                  .allowed_origins = config_.allowed_origins}};
     core::PollScheduler poller_{hub_, executor_, config_.polling};
     std::shared_ptr<Listener> listener_;
+    std::shared_ptr<Listener> plain_;  // [tls] plain_listen
     std::shared_ptr<LocalCrab> local_;
     asio::signal_set hangup_{ioc_, SIGHUP};
     asio::steady_timer drain_{ioc_};

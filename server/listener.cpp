@@ -9,8 +9,9 @@ namespace octopus::server {
 
 using boost::asio::ip::tcp;
 
-Listener::Listener(boost::asio::io_context& ioc, const tcp::endpoint& endpoint, ServerContext& ctx)
-    : ioc_(ioc), acceptor_(ioc), ctx_(ctx) {
+Listener::Listener(boost::asio::io_context& ioc, const tcp::endpoint& endpoint, ServerContext& ctx,
+                   bool tls)
+    : ioc_(ioc), acceptor_(ioc), ctx_(ctx), tls_(tls) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(boost::asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -40,13 +41,21 @@ void Listener::accept() {
                     socket.close(ignored);
                 } else {
                     socket.set_option(tcp::no_delay(true), ec);
-                    std::make_shared<HttpSession>(std::move(socket), self->ctx_)->run();
+                    self->start_session(std::move(socket));
                 }
             } else {
                 spdlog::warn("accept failed: {}", ec.message());
             }
             self->accept();
         });
+}
+
+void Listener::start_session(tcp::socket socket) {
+    if (tls_) {
+        std::make_shared<HttpSession<TlsStream>>(std::move(socket), ctx_)->run();
+    } else {
+        std::make_shared<HttpSession<PlainStream>>(std::move(socket), ctx_)->run();
+    }
 }
 
 }  // namespace octopus::server

@@ -1,6 +1,6 @@
-// Accepts TCP connections on the hub's one port and starts an HttpSession for each (which may
-// upgrade to a crab WebSocket). Over max_connections a connection is closed at once and
-// counted, so a flood cannot exhaust file descriptors.
+// Accepts TCP connections on one port and starts an HttpSession for each (which may upgrade to a
+// crab or subscriber WebSocket), over TLS when `tls` is set. Over max_connections a connection is
+// closed at once and counted, so a flood cannot exhaust file descriptors.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -14,7 +14,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   public:
     // Binds and listens; throws boost::system::system_error when the address is unavailable.
     Listener(boost::asio::io_context& ioc, const boost::asio::ip::tcp::endpoint& endpoint,
-             ServerContext& ctx);
+             ServerContext& ctx, bool tls);
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
     void run();
@@ -22,10 +22,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   private:
     void accept();
+    void start_session(boost::asio::ip::tcp::socket socket);
 
     boost::asio::io_context& ioc_;
     boost::asio::ip::tcp::acceptor acceptor_;
     ServerContext& ctx_;
+    bool tls_;
 };
 
 }  // namespace octopus::server

@@ -20,6 +20,7 @@
 #include "server/config.hpp"
 #include "server/query_worker.hpp"
 #include "server/request_guard.hpp"
+#include "server/tls/tls_service.hpp"
 
 namespace octopus::server {
 
@@ -42,6 +43,7 @@ struct ServerContext {
     QueryWorker* queries = nullptr;               // runs records queries off this thread
     const core::PollScheduler* poller = nullptr;  // [[polling]], for its /metrics counters
     AuthService* auth = nullptr;                  // tokens and scopes (auth_service.hpp)
+    TlsService* tls = nullptr;                    // the TLS context in force ([tls])
     GuardPolicy guard{};                          // Origin and Host checks (request_guard.hpp)
     std::unordered_map<const Closable*, std::weak_ptr<Closable>> sessions{};
     bool stopping = false;

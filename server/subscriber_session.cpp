@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "protocol/encoder.hpp"
 #include "protocol/envelope_text.hpp"
@@ -22,33 +23,37 @@ constexpr std::size_t kReplyRoomMessages = 64;
 constexpr std::size_t kReplyRoomBytes = 64 * 1024;
 }  // namespace
 
-SubscriberSession::SubscriberSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx,
-                                     Caller caller)
-    : ws_(std::move(socket)), ctx_(ctx), caller_(std::move(caller)) {
+template <typename Stream>
+SubscriberSession<Stream>::SubscriberSession(Stream stream, ServerContext& ctx, Caller caller)
+    : ws_(std::move(stream)), ctx_(ctx), caller_(std::move(caller)) {
     core::bump(ctx_.metrics.connections_open);
     core::bump(ctx_.metrics.subscriber_sessions_open);
 }
 
-SubscriberSession::~SubscriberSession() {
+template <typename Stream>
+SubscriberSession<Stream>::~SubscriberSession() {
     ctx_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
     ctx_.metrics.subscriber_sessions_open.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void SubscriberSession::run(Request request) {
+template <typename Stream>
+void SubscriberSession<Stream>::run(Request request) {
     configure_websocket(ws_, ctx_.config, ctx_.config.limits.max_frame_bytes, request);
-    ctx_.track(shared_from_this());
-    ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
+    ctx_.track(this->shared_from_this());
+    ws_.async_accept(request, [self = this->shared_from_this()](beast::error_code ec) {
         if (ec) return self->finish();
         self->read();
     });
 }
 
-void SubscriberSession::read() {
-    ws_.async_read(buffer_,
-                   beast::bind_front_handler(&SubscriberSession::on_read, shared_from_this()));
+template <typename Stream>
+void SubscriberSession<Stream>::read() {
+    ws_.async_read(
+        buffer_, beast::bind_front_handler(&SubscriberSession::on_read, this->shared_from_this()));
 }
 
-void SubscriberSession::on_read(beast::error_code ec, std::size_t) {
+template <typename Stream>
+void SubscriberSession<Stream>::on_read(beast::error_code ec, std::size_t) {
     if (ec) return finish();
     if (!ws_.got_text()) {
         reject({ErrorCode::bad_message, "binary frames are not accepted; send JSON text frames"});
@@ -60,12 +65,14 @@ void SubscriberSession::on_read(beast::error_code ec, std::size_t) {
     read();
 }
 
-void SubscriberSession::reject(const Error& e) {
+template <typename Stream>
+void SubscriberSession<Stream>::reject(const Error& e) {
     ctx_.metrics.count_error(e.code);
     send_text(protocol::encode_error(e));
 }
 
-void SubscriberSession::handle(std::string_view frame) {
+template <typename Stream>
+void SubscriberSession<Stream>::handle(std::string_view frame) {
     auto msg = protocol::decode_subscriber_message(frame);
     if (!msg) return reject(msg.error());
     if (auto* sub = std::get_if<protocol::Subscribe>(&msg.value())) return handle_subscribe(*sub);
@@ -80,7 +87,8 @@ void SubscriberSession::handle(std::string_view frame) {
     if (auto r = ctx_.hub.consumer_ack(*this, ack.sub, ack.hub_seq); !r) reject(r.error());
 }
 
-void SubscriberSession::handle_subscribe(const protocol::Subscribe& spec) {
+template <typename Stream>
+void SubscriberSession<Stream>::handle_subscribe(const protocol::Subscribe& spec) {
     if (subs_.count(spec.id)) {
         return reject({ErrorCode::bad_message,
                        "subscription \"" + spec.id + "\" already exists on this connection"});
@@ -112,7 +120,8 @@ void SubscriberSession::handle_subscribe(const protocol::Subscribe& spec) {
 }
 
 // The first of `crabs` the caller's read scopes do not cover, if any.
-std::optional<std::string> SubscriberSession::unreadable(
+template <typename Stream>
+std::optional<std::string> SubscriberSession<Stream>::unreadable(
     const std::vector<std::string>& crabs) const {
     for (const auto& glob : crabs) {
         if (!caller_.covers(core::auth::Right::read, glob)) return glob;
@@ -122,7 +131,8 @@ std::optional<std::string> SubscriberSession::unreadable(
 
 // A revoked or expired token closes the connection (4401). A narrowed one drops each
 // subscription it no longer covers: an error naming it, then "unsubscribed".
-void SubscriberSession::recheck_access() {
+template <typename Stream>
+void SubscriberSession<Stream>::recheck_access() {
     if (closing_ || finished_) return;
     auto now = ctx_.auth->refresh(caller_);
     if (!now) {
@@ -142,22 +152,26 @@ void SubscriberSession::recheck_access() {
     }
 }
 
-void SubscriberSession::drop_subscription(const std::string& id) {
+template <typename Stream>
+void SubscriberSession<Stream>::drop_subscription(const std::string& id) {
     if (!(ctx_.alerts && ctx_.alerts->unsubscribe(*this, id))) ctx_.hub.unsubscribe(*this, id);
     subs_.erase(id);
 }
 
-void SubscriberSession::subscribed(const std::string& id, std::uint64_t hub_seq) {
+template <typename Stream>
+void SubscriberSession<Stream>::subscribed(const std::string& id, std::uint64_t hub_seq) {
     send_text(protocol::encode_subscribed(id, hub_seq));
 }
 
-bool SubscriberSession::full() const {
+template <typename Stream>
+bool SubscriberSession<Stream>::full() const {
     return queue_.size() >= ctx_.config.subscriber_queue_messages ||
            queued_bytes_ >= ctx_.config.subscriber_queue_bytes;
 }
 
-bool SubscriberSession::deliver(const std::string& id, const core::SnapshotPtr& snap,
-                                bool catching_up) {
+template <typename Stream>
+bool SubscriberSession<Stream>::deliver(const std::string& id, const core::SnapshotPtr& snap,
+                                        bool catching_up) {
     auto it = subs_.find(id);
     if (it == subs_.end() || closing_ || finished_) return true;
     Sub& sub = *it->second;
@@ -187,17 +201,20 @@ bool SubscriberSession::deliver(const std::string& id, const core::SnapshotPtr& 
     return true;
 }
 
-void SubscriberSession::acknowledged(const std::string& id, std::uint64_t hub_seq) {
+template <typename Stream>
+void SubscriberSession<Stream>::acknowledged(const std::string& id, std::uint64_t hub_seq) {
     send_text(protocol::encode_acked(id, hub_seq));
 }
 
-bool SubscriberSession::deliver_event(const std::shared_ptr<const std::string>& json) {
+template <typename Stream>
+bool SubscriberSession<Stream>::deliver_event(const std::shared_ptr<const std::string>& json) {
     if (closing_ || finished_ || full()) return false;
     enqueue({nullptr, nullptr, json});
     return true;
 }
 
-void SubscriberSession::flush_gap(Sub& sub) {
+template <typename Stream>
+void SubscriberSession<Stream>::flush_gap(Sub& sub) {
     if (sub.missed == 0) return;
     enqueue({nullptr, nullptr,
              std::make_shared<const std::string>(
@@ -209,7 +226,8 @@ void SubscriberSession::flush_gap(Sub& sub) {
 // beyond it so a subscriber dropping events under overflow "drop" can still be answered. A peer
 // that keeps sending while reading nothing fills that room too and is closed with 4008: its
 // replies never grow the hub without bound.
-void SubscriberSession::send_text(std::string text) {
+template <typename Stream>
+void SubscriberSession<Stream>::send_text(std::string text) {
     if (closing_ || finished_) return;
     if (queue_.size() >= ctx_.config.subscriber_queue_messages + kReplyRoomMessages ||
         queued_bytes_ >= ctx_.config.subscriber_queue_bytes + kReplyRoomBytes) {
@@ -219,7 +237,8 @@ void SubscriberSession::send_text(std::string text) {
     enqueue({nullptr, nullptr, std::make_shared<const std::string>(std::move(text))});
 }
 
-void SubscriberSession::enqueue(Item item) {
+template <typename Stream>
+void SubscriberSession<Stream>::enqueue(Item item) {
     queued_bytes_ += item.bytes();
     queue_.push_back(std::move(item));
     if (!writing_) schedule_write();
@@ -228,9 +247,10 @@ void SubscriberSession::enqueue(Item item) {
 // The write starts after the current handler: every event the hub hands out in this turn (one
 // crab read can publish many) joins the same frame, so a busy hub makes one write per
 // subscriber per turn, not one per event.
-void SubscriberSession::schedule_write() {
+template <typename Stream>
+void SubscriberSession<Stream>::schedule_write() {
     writing_ = true;
-    boost::asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    boost::asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
         if (self->closing_) return self->send_close();
         self->write_next();
     });
@@ -240,7 +260,8 @@ void SubscriberSession::schedule_write() {
 // returns the bytes of the frame that carries them. A batch is copied into frame_, one
 // contiguous buffer: a gathered list of 2n+2 pieces would cost Asio several sendmsg calls (64
 // pieces each) and Beast a re-walk of the list per partial write, far more than the copy.
-boost::asio::const_buffer SubscriberSession::gather(std::size_t& taken) {
+template <typename Stream>
+boost::asio::const_buffer SubscriberSession<Stream>::gather(std::size_t& taken) {
     Item& front = queue_.front();
     taken = 1;
     if (front.text || !front.sub) return boost::asio::buffer(*front.text);
@@ -262,7 +283,8 @@ boost::asio::const_buffer SubscriberSession::gather(std::size_t& taken) {
     return boost::asio::buffer(frame_);
 }
 
-void SubscriberSession::write_next() {
+template <typename Stream>
+void SubscriberSession<Stream>::write_next() {
     if (queue_.empty()) {
         writing_ = false;
         return on_drained();
@@ -274,7 +296,7 @@ void SubscriberSession::write_next() {
                       std::make_move_iterator(queue_.begin() + taken));
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
     ws_.text(true);
-    ws_.async_write(frame, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    ws_.async_write(frame, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
         for (const auto& item : self->in_flight_) self->queued_bytes_ -= item.bytes();
         self->in_flight_.clear();
         if (ec) return self->finish();
@@ -285,7 +307,8 @@ void SubscriberSession::write_next() {
 }
 
 // The queue emptied: report skipped ranges, then let held durable consumers catch up.
-void SubscriberSession::on_drained() {
+template <typename Stream>
+void SubscriberSession<Stream>::on_drained() {
     for (auto& [id, sub] : subs_) flush_gap(*sub);
     if (ctx_.alerts) ctx_.alerts->flush_gaps(*this);
     resume_held();
@@ -293,12 +316,14 @@ void SubscriberSession::on_drained() {
 
 // A quarter full: held replays and durable consumers refill the queue before it runs dry, so
 // the socket never idles while a catch-up waits for its next events.
-bool SubscriberSession::below_low_water() const {
+template <typename Stream>
+bool SubscriberSession<Stream>::below_low_water() const {
     return queue_.size() <= ctx_.config.subscriber_queue_messages / 4 &&
            queued_bytes_ <= ctx_.config.subscriber_queue_bytes / 4;
 }
 
-void SubscriberSession::resume_held() {
+template <typename Stream>
+void SubscriberSession<Stream>::resume_held() {
     for (auto& [id, sub] : subs_) {
         if (!sub->held || full()) continue;
         sub->held = false;
@@ -306,21 +331,24 @@ void SubscriberSession::resume_held() {
     }
 }
 
-void SubscriberSession::overflow_close() {
+template <typename Stream>
+void SubscriberSession<Stream>::overflow_close() {
     if (closing_) return;
     spdlog::warn("subscriber queue full ({} messages, {} bytes): closing with 4008", queue_.size(),
                  queued_bytes_);
     close_with(protocol::close_code::slow_consumer, "slow_consumer");
 }
 
-void SubscriberSession::shut_down() {
+template <typename Stream>
+void SubscriberSession<Stream>::shut_down() {
     if (closing_ || finished_) return;
     close_with(static_cast<std::uint16_t>(websocket::close_code::going_away), "hub shutting down");
 }
 
 // Drops what is queued and closes. A write in flight gets 2 s to finish (then the close frame
 // follows it); a peer that reads nothing is cut off by the same deadline.
-void SubscriberSession::close_with(std::uint16_t code, const char* reason) {
+template <typename Stream>
+void SubscriberSession<Stream>::close_with(std::uint16_t code, const char* reason) {
     closing_ = true;
     close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
     queue_.clear();
@@ -330,12 +358,14 @@ void SubscriberSession::close_with(std::uint16_t code, const char* reason) {
     if (!writing_) send_close();
 }
 
-void SubscriberSession::send_close() {
+template <typename Stream>
+void SubscriberSession<Stream>::send_close() {
     ws_.async_close(close_reason_,
-                    [self = shared_from_this()](beast::error_code) { self->finish(); });
+                    [self = this->shared_from_this()](beast::error_code) { self->finish(); });
 }
 
-void SubscriberSession::finish() {
+template <typename Stream>
+void SubscriberSession<Stream>::finish() {
     if (finished_) return;
     finished_ = true;
     ctx_.untrack(this);
@@ -344,5 +374,8 @@ void SubscriberSession::finish() {
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
 }
+
+template class SubscriberSession<PlainStream>;
+template class SubscriberSession<TlsStream>;
 
 }  // namespace octopus::server

@@ -22,16 +22,18 @@
 #include "protocol/envelope_text.hpp"
 #include "protocol/subscriber_messages.hpp"
 #include "server/server_context.hpp"
+#include "server/streams.hpp"
 
 namespace octopus::server {
 
-class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>,
+template <typename Stream>
+class SubscriberSession : public std::enable_shared_from_this<SubscriberSession<Stream>>,
                           public core::SubscriberSink,
                           public Closable {
   public:
     using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
-    SubscriberSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx, Caller caller);
+    SubscriberSession(Stream stream, ServerContext& ctx, Caller caller);
     ~SubscriberSession() override;
 
     void run(Request request);
@@ -84,7 +86,7 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession>
     void send_close();
     void finish();
 
-    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    boost::beast::websocket::stream<Stream> ws_;
     boost::beast::flat_buffer buffer_;
     ServerContext& ctx_;
     Caller caller_;  // whose token opened the connection (read scopes checked per subscription)

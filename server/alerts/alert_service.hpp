@@ -66,6 +66,7 @@ class AlertService {
     // Prometheus text for /metrics.
     void render_metrics(core::PromText& out) const;
     std::size_t rule_count() const { return engine_.rules().size(); }
+    bool has_rules_file() const { return rules_file_.has_value(); }
     std::size_t hook_count() const { return hook_count_; }
 
   private:

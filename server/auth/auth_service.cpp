@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/auth/token_file.hpp"
+#include "server/ws_options.hpp"
 
 namespace octopus::server {
 
@@ -55,16 +56,19 @@ std::optional<std::string> request_token(const AuthService::Request& req) {
         if (!iequals_prefix(value, kBearerScheme)) return std::nullopt;
         return trim(value.substr(kBearerScheme.size()));
     }
-    auto it = req.find(http::field::sec_websocket_protocol);
-    if (it == req.end()) return std::nullopt;
-    std::string_view offered(it->value().data(), it->value().size());
-    while (!offered.empty()) {
-        auto comma = offered.find(',');
-        auto item = trim(offered.substr(0, comma));
+    for (const auto& item : offered_subprotocols(req)) {
         if (item.rfind(kBearerProtocol, 0) == 0) return item.substr(kBearerProtocol.size());
-        offered.remove_prefix(comma == std::string_view::npos ? offered.size() : comma + 1);
     }
     return std::nullopt;
+}
+
+// push:NAME for the crab a verified client certificate names (a name that is not a valid crab
+// name gets a grant that matches nothing, so its hello is refused as forbidden).
+Caller certificate_caller(const std::string& crab) {
+    auto grant = std::make_shared<auth::Grant>();
+    grant->id = "certificate " + crab.substr(0, 64);
+    if (auto scope = auth::parse_scope("push:" + crab)) grant->scopes.push_back(*scope);
+    return Caller{grant, true};
 }
 
 AuthService::AuthService(boost::asio::io_context& io, std::optional<std::filesystem::path> file)
@@ -135,26 +139,29 @@ bool AuthService::expiry_passed() {
     return passed;
 }
 
-protocol::Result<Caller> AuthService::authenticate(const Request& req, const std::string& peer) {
+protocol::Result<Caller> AuthService::authenticate(const Request& req, const Peer& from) {
     if (!file_) return Caller{};
+    const std::string& peer = from.address;
     auto now = std::chrono::steady_clock::now();
     if (limiter_.blocked(peer, now)) {
         return Error{ErrorCode::rate_limited,
                      "too many failed authentications from this address; retry later"};
     }
     auto token = request_token(req);
+    if (!token && from.cert_crab) return certificate_caller(*from.cert_crab);
     auth::GrantPtr grant;
     if (token) grant = tokens_.find(auth::sha256(*token), std::chrono::system_clock::now());
     if (grant) return Caller{grant};
     if (limiter_.record_failure(peer, now))
-        spdlog::warn("authentication: {} failures from {}, refusing it for a while", 20, peer);
+        spdlog::warn("authentication: {} failures from {}, refusing it for a while",
+                     auth::LimiterOptions{}.max_failures, peer);
     return Error{ErrorCode::unauthorized,
                  token ? "the token is not valid (unknown, revoked or expired)"
                        : "this hub needs a token: Authorization: Bearer TOKEN"};
 }
 
 std::optional<Caller> AuthService::refresh(const Caller& caller) const {
-    if (!caller.grant) return caller;
+    if (!caller.grant || caller.by_certificate) return caller;
     auto grant = tokens_.find(caller.grant->hash, std::chrono::system_clock::now());
     if (!grant) return std::nullopt;
     return Caller{grant};

@@ -9,6 +9,8 @@
 //     every 250 ms). A file with a mistake keeps the tokens in force and says why. After a
 //     successful reload, and when a token expires, `on_change` runs so live sessions look their
 //     token up again (Caller::refresh) within a second.
+//   - with [tls] crab_name_from, a client certificate (verified against client_ca during the
+//     handshake) that names crab C authenticates as push:C without a token.
 // Network thread only.
 #pragma once
 
@@ -26,9 +28,18 @@
 
 namespace octopus::server {
 
+// Where a request comes from: the peer's address (for the failed-authentication limit) and the
+// crab its TLS client certificate names ([tls] crab_name_from), if any.
+struct Peer {
+    std::string address;
+    std::optional<std::string> cert_crab;
+};
+
 // An authenticated caller. A null grant means authentication is off: everything is allowed.
+// A caller known by its client certificate holds push over the crab it names, nothing more.
 struct Caller {
     core::auth::GrantPtr grant;
+    bool by_certificate = false;
     bool allows(core::auth::Right right, std::string_view crab) const {
         return !grant || grant->allows(right, crab);
     }
@@ -57,8 +68,9 @@ class AuthService {
     bool enabled() const { return file_.has_value(); }
     std::size_t token_count() const { return tokens_.grants.size(); }
 
-    // The caller behind `req` from address `peer`: unauthorized or rate_limited when refused.
-    protocol::Result<Caller> authenticate(const Request& req, const std::string& peer);
+    // The caller behind `req` from `peer`: unauthorized or rate_limited when refused. A token
+    // wins over a certificate; a certificate alone is enough to be its crab.
+    protocol::Result<Caller> authenticate(const Request& req, const Peer& peer);
     // The caller's grant as it stands now: nullopt when its token was revoked or has expired.
     std::optional<Caller> refresh(const Caller& caller) const;
 
@@ -76,6 +88,8 @@ class AuthService {
     std::string stamp_;  // inode, size and mtime of the file last loaded (or tried)
     core::auth::SystemTime last_check_{};
 };
+
+Caller certificate_caller(const std::string& crab);
 
 // The token a request carries (Authorization: Bearer, or a `bearer.` WebSocket subprotocol).
 std::optional<std::string> request_token(const AuthService::Request& req);

@@ -5,16 +5,48 @@
 #include <boost/beast/http.hpp>
 #include <stdexcept>
 
+#include "clients/tls_client.hpp"
+
 namespace octopus::test {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
 using boost::asio::ip::tcp;
 
-WsClient::WsClient(std::uint16_t port, const std::string& path,
-                   const std::vector<std::pair<std::string, std::string>>& headers)
+namespace {
+const auto kLoopback = boost::asio::ip::make_address("127.0.0.1");
+
+// Connects and completes the TLS handshake, verifying the certificate names 127.0.0.1.
+void tls_connect(boost::asio::ssl::stream<tcp::socket>& s, std::uint16_t port) {
+    s.next_layer().connect(tcp::endpoint(kLoopback, port));
+    if (!clients::prepare_tls_connection(s.native_handle(), "127.0.0.1"))
+        throw std::runtime_error("cannot set the TLS host name");
+    beast::error_code ec;
+    s.handshake(boost::asio::ssl::stream_base::client, ec);
+    if (ec) throw std::runtime_error(clients::describe_tls_error(ec, s.native_handle()));
+}
+}  // namespace
+
+template <typename Next>
+BasicWsClient<Next>::BasicWsClient(std::uint16_t port, const std::string& path,
+                                   const HttpHeaders& headers) requires(!tls)
     : ws_(ioc_) {
-    ws_.next_layer().connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    ws_.next_layer().connect(tcp::endpoint(kLoopback, port));
+    handshake(port, path, headers);
+}
+
+template <typename Next>
+BasicWsClient<Next>::BasicWsClient(std::uint16_t port, boost::asio::ssl::context& ctx,
+                                   const std::string& path,
+                                   const HttpHeaders& headers) requires(tls)
+    : ws_(ioc_, ctx) {
+    tls_connect(ws_.next_layer(), port);
+    handshake(port, path, headers);
+}
+
+template <typename Next>
+void BasicWsClient<Next>::handshake(std::uint16_t port, const std::string& path,
+                                    const HttpHeaders& headers) {
     ws_.set_option(beast::websocket::stream_base::decorator([headers](auto& req) {
         for (const auto& [name, value] : headers) req.set(name, value);
     }));
@@ -22,23 +54,42 @@ WsClient::WsClient(std::uint16_t port, const std::string& path,
     ws_.text(true);
 }
 
-WsClient::~WsClient() {
+template <typename Next>
+BasicWsClient<Next>::~BasicWsClient() {
     beast::error_code ignored;
-    ws_.next_layer().close(ignored);
+    beast::get_lowest_layer(ws_).close(ignored);
 }
 
-void WsClient::send(const std::string& text) {
+template <typename Next>
+std::string BasicWsClient<Next>::peer_certificate() {
+    if constexpr (tls) {
+        X509* cert = SSL_get0_peer_certificate(ws_.next_layer().native_handle());
+        if (!cert) return {};
+        unsigned char* der = nullptr;
+        int n = i2d_X509(cert, &der);
+        std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n > 0 ? n : 0));
+        OPENSSL_free(der);
+        return out;
+    } else {
+        return {};
+    }
+}
+
+template <typename Next>
+void BasicWsClient<Next>::send(const std::string& text) {
     ws_.text(true);
     ws_.write(boost::asio::buffer(text));
 }
 
-void WsClient::send_binary(const std::string& data) {
+template <typename Next>
+void BasicWsClient<Next>::send_binary(const std::string& data) {
     ws_.binary(true);
     ws_.write(boost::asio::buffer(data));
     ws_.text(true);
 }
 
-std::optional<std::string> WsClient::recv(std::chrono::milliseconds timeout) {
+template <typename Next>
+std::optional<std::string> BasicWsClient<Next>::recv(std::chrono::milliseconds timeout) {
     beast::flat_buffer buf;
     bool done = false;
     beast::error_code ec;
@@ -50,7 +101,7 @@ std::optional<std::string> WsClient::recv(std::chrono::milliseconds timeout) {
     ioc_.run_for(timeout);
     if (!done) {
         beast::error_code ignored;
-        ws_.next_layer().cancel(ignored);
+        beast::get_lowest_layer(ws_).cancel(ignored);
         ioc_.restart();
         ioc_.run();
         return std::nullopt;
@@ -62,7 +113,8 @@ std::optional<std::string> WsClient::recv(std::chrono::milliseconds timeout) {
     return beast::buffers_to_string(buf.data());
 }
 
-nlohmann::json WsClient::recv_json(std::chrono::milliseconds timeout) {
+template <typename Next>
+nlohmann::json BasicWsClient<Next>::recv_json(std::chrono::milliseconds timeout) {
     auto text = recv(timeout);
     if (!text)
         throw std::runtime_error("no message within timeout (close code " +
@@ -70,7 +122,9 @@ nlohmann::json WsClient::recv_json(std::chrono::milliseconds timeout) {
     return nlohmann::json::parse(*text);
 }
 
-nlohmann::json WsClient::recv_type(const std::string& type, std::chrono::milliseconds timeout) {
+template <typename Next>
+nlohmann::json BasicWsClient<Next>::recv_type(const std::string& type,
+                                              std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -82,31 +136,38 @@ nlohmann::json WsClient::recv_type(const std::string& type, std::chrono::millise
     }
 }
 
-void WsClient::wait_ack(std::uint64_t seq, std::chrono::milliseconds timeout) {
+template <typename Next>
+void BasicWsClient<Next>::wait_ack(std::uint64_t seq, std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
-        auto ack = recv_type("ack", left);
+        nlohmann::json ack = recv_type("ack", left);
         if (ack["seq"].get<std::uint64_t>() >= seq) return;
     }
 }
 
-nlohmann::json WsClient::hello(const std::string& name) {
+template <typename Next>
+nlohmann::json BasicWsClient<Next>::hello(const std::string& name) {
     send(R"({"type":"hello","crab":")" + name + R"("})");
     return recv_json();
 }
 
-void WsClient::close() {
+template <typename Next>
+void BasicWsClient<Next>::close() {
     beast::error_code ignored;
     ws_.close(beast::websocket::close_code::normal, ignored);
 }
 
-HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
-                        const std::string& body, const HttpHeaders& headers) {
-    boost::asio::io_context ioc;
-    beast::tcp_stream stream(ioc);
-    stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+template class BasicWsClient<tcp::socket>;
+template class BasicWsClient<boost::asio::ssl::stream<tcp::socket>>;
+
+namespace {
+// One request and its response on a connected stream (plain or TLS).
+template <typename Stream>
+HttpResult exchange(Stream& stream, std::uint16_t port, const std::string& method,
+                    const std::string& target, const std::string& body,
+                    const HttpHeaders& headers) {
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
     for (const auto& [name, value] : headers) req.set(name, value);
@@ -119,8 +180,26 @@ HttpResult http_request(std::uint16_t port, const std::string& method, const std
     http::read(stream, buf, parser);
     auto res = parser.release();
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(stream).shutdown(tcp::socket::shutdown_both, ignored);
     return {res.result_int(), res.body(), std::string(res[http::field::content_type])};
+}
+}  // namespace
+
+HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                        const std::string& body, const HttpHeaders& headers) {
+    boost::asio::io_context ioc;
+    tcp::socket stream(ioc);
+    stream.connect(tcp::endpoint(kLoopback, port));
+    return exchange(stream, port, method, target, body, headers);
+}
+
+HttpResult https_request(std::uint16_t port, boost::asio::ssl::context& ctx,
+                         const std::string& method, const std::string& target,
+                         const std::string& body, const HttpHeaders& headers) {
+    boost::asio::io_context ioc;
+    boost::asio::ssl::stream<tcp::socket> stream(ioc, ctx);
+    tls_connect(stream, port);
+    return exchange(stream, port, method, target, body, headers);
 }
 
 nlohmann::json http_json(std::uint16_t port, const std::string& method, const std::string& target,

@@ -4,23 +4,35 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace octopus::test {
 
-class WsClient {
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+// Over a plain socket (WsClient) or TLS (WssClient, verifying the hub's certificate for
+// 127.0.0.1 with the given client context).
+template <typename Next>
+class BasicWsClient {
   public:
+    static constexpr bool tls = !std::is_same_v<Next, boost::asio::ip::tcp::socket>;
     // `headers` go on the upgrade request (e.g. Authorization: Bearer TOKEN).
-    explicit WsClient(std::uint16_t port, const std::string& path = "/v1/crab",
-                      const std::vector<std::pair<std::string, std::string>>& headers = {});
-    ~WsClient();
+    explicit BasicWsClient(std::uint16_t port, const std::string& path = "/v1/crab",
+                           const HttpHeaders& headers = {}) requires(!tls);
+    BasicWsClient(std::uint16_t port, boost::asio::ssl::context& ctx,
+                  const std::string& path = "/v1/crab",
+                  const HttpHeaders& headers = {}) requires(tls);
+    ~BasicWsClient();
 
     void send(const std::string& text);
     void send_binary(const std::string& data);
@@ -37,11 +49,19 @@ class WsClient {
     int close_code() const { return close_code_; }
     void close();
 
+    // The hub's certificate as DER (TLS only): tells a rotated certificate from the old one.
+    std::string peer_certificate();
+
   private:
+    void handshake(std::uint16_t port, const std::string& path, const HttpHeaders& headers);
+
     boost::asio::io_context ioc_;
-    boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
+    boost::beast::websocket::stream<Next> ws_;
     int close_code_ = 0;
 };
+
+using WsClient = BasicWsClient<boost::asio::ip::tcp::socket>;
+using WssClient = BasicWsClient<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>>;
 
 struct HttpResult {
     unsigned status = 0;
@@ -49,10 +69,13 @@ struct HttpResult {
     std::string content_type;
 };
 
-using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 // `headers` are set after the defaults (Host: 127.0.0.1:PORT), so they may replace Host.
 HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
                         const std::string& body = "", const HttpHeaders& headers = {});
+// The same over TLS, verifying the hub's certificate for 127.0.0.1.
+HttpResult https_request(std::uint16_t port, boost::asio::ssl::context& ctx,
+                         const std::string& method, const std::string& target,
+                         const std::string& body = "", const HttpHeaders& headers = {});
 nlohmann::json http_json(std::uint16_t port, const std::string& method, const std::string& target,
                          const std::string& body = "", unsigned expect_status = 200);
 
