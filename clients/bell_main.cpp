@@ -31,6 +31,7 @@
 #include "clients/cli_args.hpp"
 #include "clients/hub_address.hpp"
 #include "clients/subscriber_client.hpp"
+#include "clients/tls_client.hpp"
 #include "protocol/subscriber_messages.hpp"
 
 namespace {
@@ -38,8 +39,8 @@ namespace {
 namespace asio = boost::asio;
 using namespace octopus::clients;
 
-constexpr std::string_view usage_text =
-    "usage: octopus-bell --hub ws://HOST[:PORT] [--crab NAME|GLOB]... [--keys K1,K2]\n"
+const std::string usage_text =
+    "usage: octopus-bell --hub ws[s]://HOST[:PORT] [--crab NAME|GLOB]... [--keys K1,K2]\n"
     "                    [--iterations N] [--json]\n"
     "  --hub         hub address (port 8765 when omitted); bell subscribes on /v1/subscribe\n"
     "  --crab        crabs to show: a name or a glob (* any run, ? one character); repeatable;\n"
@@ -53,13 +54,16 @@ constexpr std::string_view usage_text =
     "On a terminal the table is redrawn in place; piped, each snapshot is one line:\n"
     "  <crab> seq=<seq> age=<seconds>s key=value ...\n"
     "and lifecycle events and gaps are lines of their own (\"<crab> offline\", \"gap: missed N\n"
-    "(hub_seq A..B)\").\n";
+    "(hub_seq A..B)\").\n" +
+    std::string(security_usage);
 
 constexpr auto redraw_interval = std::chrono::seconds(1);  // keeps the age column moving
 constexpr std::string_view subscription_id = "bell";
 
 struct Args {
     SubscriberOptions options;
+    SecurityArgs security;
+    bool tls = false;
     std::optional<std::uint64_t> iterations;
     bool json = false;
 };
@@ -82,7 +86,7 @@ void parse_hub(std::string_view url, SubscriberOptions& options) {
         case HubAddressError::none:
             break;
         case HubAddressError::bad_scheme:
-            throw bad("must start with ws:// (wss is not supported)");
+            throw bad("must start with ws:// or wss://");
         case HubAddressError::has_path:
             throw bad("takes no path");
         case HubAddressError::bad_brackets:
@@ -117,8 +121,11 @@ void apply_option(Args& args, std::string_view flag, std::optional<std::string_v
                   bool& crab_given) {
     if (!value) {  // --json, the only switch ("--json=..." is an unknown option)
         args.json = true;
+    } else if (apply_security_option(args.security, flag, *value)) {
+        return;
     } else if (flag == "--hub") {
         parse_hub(*value, args.options);
+        args.tls = value->starts_with("wss://");
     } else if (flag == "--crab") {
         if (!octopus::protocol::is_valid_crab_glob(*value)) {
             throw UsageError("invalid --crab " + quoted(*value) +
@@ -255,8 +262,10 @@ class Bell {
     void on_down(const std::string& why, bool ever_subscribed) {
         if (done_) return;
         if (!ever_subscribed) {
-            return finish(EXIT_FAILURE, "cannot subscribe at ws://" + args_.options.host + ":" +
-                                            args_.options.port + "/v1/subscribe: " + why);
+            return finish(EXIT_FAILURE, std::string(args_.tls ? "cannot subscribe at wss://"
+                                                              : "cannot subscribe at ws://") +
+                                            args_.options.host + ":" + args_.options.port +
+                                            "/v1/subscribe: " + why);
         }
         if (mode_ == Mode::table) {
             table_.set_status("hub lost: " + why + "; reconnecting");
@@ -341,6 +350,14 @@ int main(int argc, char** argv) {
     if (stop_now) return *stop_now;
     args.options.id = std::string(subscription_id);
     args.options.from = "buffer";
+    try {
+        auto security = load_security(args.security, args.tls);
+        args.options.tls = security.tls;
+        args.options.token = security.token;
+    } catch (const std::exception& e) {
+        std::cerr << "octopus-bell: " << e.what() << "\n";
+        return 2;
+    }
     const Bell::Mode mode = args.json                 ? Bell::Mode::json
                             : ::isatty(STDOUT_FILENO) ? Bell::Mode::table
                                                       : Bell::Mode::plain;

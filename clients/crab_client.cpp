@@ -110,7 +110,8 @@ void CrabClient::set_on_ack(std::function<void()> on_ack) {
 
 void CrabClient::connect() {
     WsClientWiring::connect(shared_from_this(), link_, io_, resolver_,
-                            {options_.host, options_.port, crab_path, max_hub_message_bytes},
+                            {options_.host, options_.port, crab_path, max_hub_message_bytes,
+                             options_.tls, options_.token},
                             &CrabClient::handle_message);
 }
 
@@ -146,6 +147,8 @@ void CrabClient::fail(const LinkPtr& link, std::string_view what, const error_co
         spdlog::warn("crab {}: hub closed the connection (code {}, \"{}\")", options_.name,
                      static_cast<unsigned>(reason.code),
                      std::string(reason.reason.data(), reason.reason.size()));
+    } else if (!link->failure_detail.empty()) {
+        spdlog::error("crab {}: {}: {}", options_.name, host_header(), link->failure_detail);
     } else if (is_disconnect(ec)) {
         spdlog::info("crab {}: {} {}: {}", options_.name, what, host_header(), ec.message());
     } else {
@@ -153,7 +156,7 @@ void CrabClient::fail(const LinkPtr& link, std::string_view what, const error_co
     }
     connected_ = false;
     in_flight_ = 0;
-    beast::get_lowest_layer(link->ws).close();
+    link->ws.lowest().close();
     link_.reset();
     schedule_reconnect();
 }

@@ -31,6 +31,8 @@ namespace octopus::clients {
 struct CrabClientOptions {
     std::string host = "127.0.0.1";
     std::string port = "8765";
+    std::shared_ptr<boost::asio::ssl::context> tls;  // set: wss:// (clients/tls_client.hpp)
+    std::string token;                               // set: sent as Authorization: Bearer
     std::string name;
     std::chrono::milliseconds interval{1000};  // 0: no periodic sampling, only push()/collect
     std::size_t max_queue = 10000;             // unacked snapshots held; full drops the oldest

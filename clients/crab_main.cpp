@@ -24,24 +24,29 @@
 #include "clients/crab_client.hpp"
 #include "clients/hub_address.hpp"
 #include "clients/proc_sampler.hpp"
+#include "clients/tls_client.hpp"
 #include "protocol/names.hpp"
 
 namespace {
 
 using namespace octopus::clients;
 
-constexpr std::string_view usage_text =
-    "usage: octopus-crab --hub ws://HOST[:PORT] --name NAME [--interval 1s|500ms|2] [--count N]\n"
+const std::string usage_text =
+    "usage: octopus-crab --hub ws[s]://HOST[:PORT] --name NAME [--interval 1s|500ms|2] [--count "
+    "N]\n"
     "  --hub       hub address (port 8765 when omitted); the crab connects to /v1/crab\n"
     "  --name      crab name, [A-Za-z0-9][A-Za-z0-9._-]{0,63}\n"
     "  --interval  time between samples: seconds, or with an s/ms suffix (default 1s);\n"
     "              0 samples only when the hub asks (collect)\n"
-    "  --count     exit 0 once N snapshots have been acknowledged (default: run forever)\n";
+    "  --count     exit 0 once N snapshots have been acknowledged (default: run forever)\n" +
+    std::string(security_usage);
 
 constexpr std::chrono::hours max_interval{24};
 
 struct Args {
     CrabClientOptions options;
+    SecurityArgs security;
+    bool tls = false;
     std::optional<std::uint64_t> count;
 };
 
@@ -74,8 +79,7 @@ void parse_hub(std::string_view url, CrabClientOptions& options) {
         case HubAddressError::none:
             break;
         case HubAddressError::bad_scheme:
-            throw UsageError("--hub must start with ws:// (wss is not supported), got " +
-                             quoted(url));
+            throw UsageError("--hub must start with ws:// or wss://, got " + quoted(url));
         case HubAddressError::has_path:
             throw UsageError("--hub takes no path (the crab always uses /v1/crab), got " +
                              quoted(url));
@@ -93,8 +97,10 @@ void parse_hub(std::string_view url, CrabClientOptions& options) {
 }
 
 void apply_option(Args& args, std::string_view flag, std::string_view value) {
+    if (apply_security_option(args.security, flag, value)) return;
     if (flag == "--hub") {
         parse_hub(value, args.options);
+        args.tls = value.starts_with("wss://");
     } else if (flag == "--name") {
         if (!octopus::protocol::is_valid_crab_name(value)) {
             throw UsageError("invalid --name " + quoted(value) +
@@ -164,6 +170,14 @@ int main(int argc, char** argv) {
         [&](const std::vector<std::string_view>& words) { return !parse_args(words, args); });
     if (stop_now) return *stop_now;
     spdlog::set_default_logger(spdlog::stderr_color_mt("octopus-crab"));
+    try {
+        auto security = load_security(args.security, args.tls);
+        args.options.tls = security.tls;
+        args.options.token = security.token;
+    } catch (const std::exception& e) {
+        spdlog::critical("octopus-crab: {}", e.what());
+        return 2;
+    }
     try {
         return run(args);
     } catch (const std::exception& e) {

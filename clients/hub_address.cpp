@@ -8,14 +8,14 @@
 namespace octopus::clients {
 
 HubAddress parse_hub_address(std::string_view url) {
-    constexpr std::string_view scheme = "ws://";
     HubAddress out;
     const auto failed = [&out](HubAddressError error) {
         out.error = error;
         return out;
     };
-    if (!url.starts_with(scheme)) return failed(HubAddressError::bad_scheme);
-    std::string_view authority = url.substr(scheme.size());
+    out.tls = url.starts_with("wss://");
+    if (!out.tls && !url.starts_with("ws://")) return failed(HubAddressError::bad_scheme);
+    std::string_view authority = url.substr(out.tls ? 6 : 5);
     if (authority.ends_with('/')) authority.remove_suffix(1);
     if (authority.find('/') != std::string_view::npos) return failed(HubAddressError::has_path);
 

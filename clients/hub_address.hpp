@@ -1,4 +1,4 @@
-// hub_address: the one parser for the `--hub ws://HOST[:PORT][/]` argument of octopus-crab and
+// hub_address: the one parser for the `--hub ws[s]://HOST[:PORT][/]` argument of octopus-crab and
 // octopus-bell, and the Host header built back from a host and port. HOST is a name, an IPv4
 // address or a bracketed IPv6 address (kept without its brackets). It never throws and never
 // touches the network: it returns a typed error, and each tool words its own usage message.
@@ -14,7 +14,7 @@ namespace octopus::clients {
 
 enum class HubAddressError {
     none,
-    bad_scheme,         // not ws:// (wss is not supported)
+    bad_scheme,         // neither ws:// nor wss://
     has_path,           // anything after the authority but one trailing '/'
     bad_brackets,       // text between "[IPv6]" and ":PORT"
     no_host,            // empty HOST
@@ -25,6 +25,7 @@ enum class HubAddressError {
 struct HubAddress {
     HubAddressError error = HubAddressError::none;
     std::string host;
+    bool tls = false;  // wss://
     // As written; none when omitted (the tool's default applies). Also set on the port errors.
     std::optional<std::string> port;
 };

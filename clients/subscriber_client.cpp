@@ -8,6 +8,9 @@
 #include <algorithm>
 
 #include <boost/beast/http.hpp>
+#include <variant>
+
+#include "clients/tls_client.hpp"
 
 #include "clients/hub_address.hpp"
 #include "protocol/subscriber_messages.hpp"
@@ -141,9 +144,14 @@ std::vector<SubscriberEvent> decode_subscriber_events(std::string_view text) {
 // --- HTTP GET ---------------------------------------------------------------------------------
 
 struct SubscriberClient::HttpRequest {
-    explicit HttpRequest(asio::io_context& io) : resolver(io), stream(io) {}
+    using Tls = beast::ssl_stream<beast::tcp_stream>;
+    HttpRequest(asio::io_context& io, asio::ssl::context* tls)
+        : resolver(io),
+          stream(tls ? std::variant<beast::tcp_stream, Tls>(std::in_place_type<Tls>, io, *tls)
+                     : std::variant<beast::tcp_stream, Tls>(std::in_place_type<beast::tcp_stream>,
+                                                            io)) {}
     tcp::resolver resolver;
-    beast::tcp_stream stream;
+    std::variant<beast::tcp_stream, Tls> stream;
     beast::flat_buffer buffer;
     http::request<http::empty_body> request;
     http::response<http::string_body> response;
@@ -158,14 +166,46 @@ struct SubscriberClient::HttpRequest {
     void finish(std::optional<std::string> body) {
         error_code ignored;
         resolver.cancel();
-        stream.socket().close(ignored);
+        lowest().socket().close(ignored);
         if (auto handler = std::exchange(done, nullptr)) handler(std::move(body));
+    }
+    beast::tcp_stream& lowest() {
+        return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
+                          stream);
     }
 };
 
+namespace {
+// Writes the request and reads the answer, on whichever stream the request uses.
+void http_exchange(const std::shared_ptr<SubscriberClient::HttpRequest>& r) {
+    std::visit(
+        [&r](auto& s) {
+            http::async_write(s, r->request, [r, &s](error_code written, std::size_t) {
+                if (r->over(written)) return;
+                http::async_read(s, r->buffer, r->response, [r](error_code read, std::size_t) {
+                    if (r->over(read)) return;
+                    const bool ok = r->response.result_int() == 200;
+                    r->finish(ok ? std::optional(r->response.body()) : std::nullopt);
+                });
+            });
+        },
+        r->stream);
+}
+
+void https_handshake(const std::shared_ptr<SubscriberClient::HttpRequest>& r,
+                     const std::string& host) {
+    auto& s = std::get<SubscriberClient::HttpRequest::Tls>(r->stream);
+    if (!prepare_tls_connection(s.native_handle(), host)) return r->finish(std::nullopt);
+    s.async_handshake(asio::ssl::stream_base::client, [r](error_code ec) {
+        if (r->over(ec)) return;
+        http_exchange(r);
+    });
+}
+}  // namespace
+
 void SubscriberClient::http_get(std::string target, HttpHandler done) {
     if (http_) http_->finish(std::nullopt);
-    auto r = std::make_shared<HttpRequest>(io_);
+    auto r = std::make_shared<HttpRequest>(io_, options_.tls.get());
     http_ = r;
     r->done = std::move(done);
     r->request.method(http::verb::get);
@@ -173,21 +213,18 @@ void SubscriberClient::http_get(std::string target, HttpHandler done) {
     r->request.version(11);
     r->request.set(http::field::host, host_header());
     r->request.set(http::field::connection, "close");
-    r->stream.expires_after(http_timeout);
+    if (!options_.token.empty())
+        r->request.set(http::field::authorization, "Bearer " + options_.token);
+    r->lowest().expires_after(http_timeout);
     r->resolver.async_resolve(
-        options_.host, options_.port, [r](error_code ec, const tcp::resolver::results_type& found) {
+        options_.host, options_.port,
+        [r, host = options_.host](error_code ec, const tcp::resolver::results_type& found) {
             if (r->over(ec)) return;
-            r->stream.async_connect(found, [r](error_code connected, const tcp::endpoint&) {
+            r->lowest().async_connect(found, [r, host](error_code connected, const tcp::endpoint&) {
                 if (r->over(connected)) return;
-                http::async_write(r->stream, r->request, [r](error_code written, std::size_t) {
-                    if (r->over(written)) return;
-                    http::async_read(
-                        r->stream, r->buffer, r->response, [r](error_code read, std::size_t) {
-                            if (r->over(read)) return;
-                            const bool ok = r->response.result_int() == 200;
-                            r->finish(ok ? std::optional(r->response.body()) : std::nullopt);
-                        });
-                });
+                if (std::holds_alternative<HttpRequest::Tls>(r->stream))
+                    return https_handshake(r, host);
+                http_exchange(r);
             });
         });
 }
@@ -218,7 +255,8 @@ void SubscriberClient::stop() {
 
 void SubscriberClient::connect() {
     WsClientWiring::connect(shared_from_this(), link_, io_, resolver_,
-                            {options_.host, options_.port, subscribe_path, max_hub_message_bytes},
+                            {options_.host, options_.port, subscribe_path, max_hub_message_bytes,
+                             options_.tls, options_.token},
                             &SubscriberClient::handle);
 }
 
@@ -233,6 +271,7 @@ void SubscriberClient::on_open(const LinkPtr& link) {
 
 void SubscriberClient::fail(const LinkPtr& link, std::string_view what, const error_code& ec) {
     std::string why = std::string(what) + " " + host_header() + ": " + ec.message();
+    if (!link->failure_detail.empty()) why = host_header() + ": " + link->failure_detail;
     if (ec == websocket::error::closed) {
         const websocket::close_reason& reason = link->ws.reason();
         why = "the hub closed the connection (code " +
@@ -240,7 +279,7 @@ void SubscriberClient::fail(const LinkPtr& link, std::string_view what, const er
               std::string(reason.reason.data(), reason.reason.size()) + "\")";
     }
     error_code ignored;
-    beast::get_lowest_layer(link->ws).socket().close(ignored);
+    link->ws.lowest().socket().close(ignored);
     link_.reset();
     if (on_down_) on_down_(why, ever_subscribed_);
     if (stopped_) return;

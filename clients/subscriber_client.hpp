@@ -82,6 +82,8 @@ std::vector<SubscriberEvent> decode_subscriber_events(std::string_view text);
 struct SubscriberOptions {
     std::string host = "127.0.0.1";
     std::string port = "8765";
+    std::shared_ptr<boost::asio::ssl::context> tls;  // set: wss:// (clients/tls_client.hpp)
+    std::string token;                               // set: sent as Authorization: Bearer
     std::string id = "sub";
     std::vector<std::string> crabs{"*"};  // globs
     std::vector<std::string> keys;        // projection; empty: every key
@@ -115,6 +117,8 @@ class SubscriberClient : public std::enable_shared_from_this<SubscriberClient> {
     std::optional<std::uint64_t> last_hub_seq() const { return last_hub_seq_; }
     bool ever_subscribed() const { return ever_subscribed_; }
 
+    struct HttpRequest;  // one http_get in flight (subscriber_client.cpp)
+
   private:
     friend struct WsClientWiring;
     // One connection attempt. Handlers of a link that is no longer current are ignored.
@@ -123,7 +127,6 @@ class SubscriberClient : public std::enable_shared_from_this<SubscriberClient> {
         std::string subscribe_frame;
     };
     using LinkPtr = std::shared_ptr<Link>;
-    struct HttpRequest;
 
     void connect();
     void on_open(const LinkPtr& link);

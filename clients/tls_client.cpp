@@ -5,6 +5,9 @@
 #include <openssl/x509_vfy.h>
 
 #include <boost/asio/ip/address.hpp>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 
 namespace octopus::clients {
@@ -58,6 +61,33 @@ std::string describe_tls_error(const boost::system::error_code& ec, void* handle
         what = buf;
     }
     return "TLS handshake failed: " + what;
+}
+
+bool apply_security_option(SecurityArgs& args, std::string_view flag, std::string_view value) {
+    std::string* slot = flag == "--ca"           ? &args.tls.ca_file
+                        : flag == "--cert"       ? &args.tls.cert_file
+                        : flag == "--key"        ? &args.tls.key_file
+                        : flag == "--token-file" ? &args.token_file
+                                                 : nullptr;
+    if (!slot) return false;
+    *slot = std::string(value);
+    return true;
+}
+
+Security load_security(const SecurityArgs& args, bool tls) {
+    Security s;
+    if (tls) s.tls = make_client_context(args.tls);
+    if (!args.token_file.empty()) {
+        std::ifstream in(args.token_file);
+        if (!in) throw std::runtime_error(args.token_file + ": cannot read the token file");
+        std::getline(in, s.token);
+        while (!s.token.empty() && std::isspace(static_cast<unsigned char>(s.token.back())))
+            s.token.pop_back();
+        if (s.token.empty()) throw std::runtime_error(args.token_file + ": the file is empty");
+    } else if (const char* env = std::getenv("OCTOPUS_TOKEN")) {
+        s.token = env;
+    }
+    return s;
 }
 
 }  // namespace octopus::clients

@@ -3,8 +3,10 @@
 #include "clients/ws_connector.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "clients/hub_address.hpp"
+#include "clients/tls_client.hpp"
 
 namespace octopus::clients {
 
@@ -46,22 +48,68 @@ void read_next(const std::shared_ptr<Attempt>& a) {
     });
 }
 
+// "the hub refused the connection: HTTP 401 (unauthorized: ...)" from a declined upgrade.
+std::string refusal(const beast::websocket::response_type& res) {
+    std::string why = "the hub refused the connection: HTTP " + std::to_string(res.result_int());
+    auto body = nlohmann::json::parse(res.body(), nullptr, false);
+    if (body.is_object() && body.contains("code") && body.contains("message"))
+        why += " (" + body.value("code", "") + ": " + body.value("message", "") + ")";
+    return why;
+}
+
+void websocket_handshake(const std::shared_ptr<Attempt>& a) {
+    a->link->ws.visit([&a](auto& ws) {
+        beast::get_lowest_layer(ws).expires_never();
+        ws.set_option(link_timeouts(handshake_timeout));
+        ws.read_message_max(a->target.max_message_bytes);
+        if (!a->target.token.empty()) {
+            ws.set_option(beast::websocket::stream_base::decorator(
+                [token = a->target.token](beast::websocket::request_type& req) {
+                    req.set(beast::http::field::authorization, "Bearer " + token);
+                }));
+        }
+        ws.async_handshake(a->link->upgrade_response, host_header(a->target.host, a->target.port),
+                           a->target.path, [a](error_code e) {
+                               if (!a->events.wanted()) return;
+                               if (e == beast::websocket::error::upgrade_declined)
+                                   a->link->failure_detail = refusal(a->link->upgrade_response);
+                               if (e) return a->events.failed("handshake", e);
+                               a->link->open = true;
+                               a->link->ws.visit([](auto& w) { w.text(true); });
+                               a->events.opened();
+                               read_next(a);
+                           });
+    });
+}
+
+// wss://: SNI and host-name verification, then the TLS handshake within handshake_timeout.
+void tls_handshake(const std::shared_ptr<Attempt>& a) {
+    auto& ws = a->link->ws;
+    if (!prepare_tls_connection(ws.ssl_handle(), a->target.host)) {
+        a->link->failure_detail = "cannot verify host name " + a->target.host;
+        return a->events.failed("tls", boost::asio::error::invalid_argument);
+    }
+    ws.lowest().expires_after(handshake_timeout);
+    ws.visit([&a](auto& w) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(w)>, ClientWebSocket::Tls>) {
+            w.next_layer().async_handshake(
+                boost::asio::ssl::stream_base::client, [a](error_code e) {
+                    if (!a->events.wanted()) return;
+                    if (e) {
+                        a->link->failure_detail = describe_tls_error(e, a->link->ws.ssl_handle());
+                        return a->events.failed("tls", e);
+                    }
+                    websocket_handshake(a);
+                });
+        }
+    });
+}
+
 void on_connect(const std::shared_ptr<Attempt>& a, const error_code& ec) {
     if (!a->events.wanted()) return;
     if (ec) return a->events.failed("connect", ec);
-    WebSocket& ws = a->link->ws;
-    beast::get_lowest_layer(ws).expires_never();
-    ws.set_option(link_timeouts(handshake_timeout));
-    ws.read_message_max(a->target.max_message_bytes);
-    ws.async_handshake(host_header(a->target.host, a->target.port), a->target.path,
-                       [a](error_code e) {
-                           if (!a->events.wanted()) return;
-                           if (e) return a->events.failed("handshake", e);
-                           a->link->open = true;
-                           a->link->ws.text(true);
-                           a->events.opened();
-                           read_next(a);
-                       });
+    if (a->link->ws.is_tls()) return tls_handshake(a);
+    websocket_handshake(a);
 }
 
 }  // namespace
@@ -73,25 +121,43 @@ void open_websocket(tcp::resolver& resolver, std::shared_ptr<WsLink> link, const
                            [a](error_code ec, const tcp::resolver::results_type& found) {
                                if (!a->events.wanted()) return;
                                if (ec) return a->events.failed("resolve", ec);
-                               beast::get_lowest_layer(a->link->ws).expires_after(connect_timeout);
-                               beast::get_lowest_layer(a->link->ws)
-                                   .async_connect(found, [a](error_code e, const tcp::endpoint&) {
-                                       on_connect(a, e);
-                                   });
+                               a->link->ws.lowest().expires_after(connect_timeout);
+                               a->link->ws.lowest().async_connect(
+                                   found,
+                                   [a](error_code e, const tcp::endpoint&) { on_connect(a, e); });
                            });
 }
 
 void close_websocket(std::shared_ptr<WsLink> link, std::function<void(const error_code&)> closed) {
     if (!link->open) {
-        beast::get_lowest_layer(link->ws).close();
+        link->ws.lowest().close();
         return;
     }
-    link->ws.set_option(link_timeouts(close_timeout));
-    WebSocket& ws = link->ws;
-    ws.async_close(beast::websocket::close_code::normal,
-                   [link = std::move(link), closed = std::move(closed)](error_code ec) {
-                       if (closed) closed(ec);
-                   });
+    auto* owner = link.get();
+    owner->ws.visit([&](auto& ws) {
+        ws.set_option(link_timeouts(close_timeout));
+        ws.async_close(beast::websocket::close_code::normal,
+                       [link = std::move(link), closed = std::move(closed)](error_code ec) {
+                           if (closed) closed(ec);
+                       });
+    });
+}
+
+ClientWebSocket::ClientWebSocket(boost::asio::io_context& io, boost::asio::ssl::context* tls)
+    : ws_(tls ? std::variant<Plain, Tls>(std::in_place_type<Tls>, io, *tls)
+              : std::variant<Plain, Tls>(std::in_place_type<Plain>, io)) {}
+
+beast::tcp_stream& ClientWebSocket::lowest() {
+    return visit([](auto& ws) -> beast::tcp_stream& { return beast::get_lowest_layer(ws); });
+}
+
+SSL* ClientWebSocket::ssl_handle() {
+    if (auto* tls = std::get_if<Tls>(&ws_)) return tls->next_layer().native_handle();
+    return nullptr;
+}
+
+const beast::websocket::close_reason& ClientWebSocket::reason() {
+    return visit([](auto& ws) -> const beast::websocket::close_reason& { return ws.reason(); });
 }
 
 void Backoff::schedule(boost::asio::steady_timer& timer, std::function<void()> retry) {

@@ -19,33 +19,73 @@
 #include <utility>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <variant>
 
 namespace octopus::clients {
 
-using WebSocket = boost::beast::websocket::stream<boost::beast::tcp_stream>;
+// A client WebSocket over plain TCP (ws://) or TLS (wss://), chosen per connection; calls are
+// forwarded to the one in use, so the clients are written once for both.
+class ClientWebSocket {
+  public:
+    using Plain = boost::beast::websocket::stream<boost::beast::tcp_stream>;
+    using Tls = boost::beast::websocket::stream<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+
+    // `tls` null: plain TCP.
+    ClientWebSocket(boost::asio::io_context& io, boost::asio::ssl::context* tls);
+
+    boost::beast::tcp_stream& lowest();
+    SSL* ssl_handle();  // null for plain TCP
+    bool is_tls() const { return std::holds_alternative<Tls>(ws_); }
+
+    template <typename F>
+    decltype(auto) visit(F&& f) {
+        return std::visit(std::forward<F>(f), ws_);
+    }
+    template <typename Buffer, typename Handler>
+    void async_write(const Buffer& b, Handler&& h) {
+        visit([&](auto& ws) { ws.async_write(b, std::forward<Handler>(h)); });
+    }
+    template <typename DynamicBuffer, typename Handler>
+    void async_read(DynamicBuffer& b, Handler&& h) {
+        visit([&](auto& ws) { ws.async_read(b, std::forward<Handler>(h)); });
+    }
+    const boost::beast::websocket::close_reason& reason();
+
+  private:
+    std::variant<Plain, Tls> ws_;
+};
 
 // One connection attempt: its stream and read buffer. Clients derive their own Link from it to
 // keep what else lives exactly as long as the connection (outgoing frames).
 struct WsLink {
-    explicit WsLink(boost::asio::io_context& io) : ws(io) {}
-    WebSocket ws;
+    WsLink(boost::asio::io_context& io, boost::asio::ssl::context* tls) : ws(io, tls) {}
+    ClientWebSocket ws;
     boost::beast::flat_buffer buffer;
     bool open = false;  // WebSocket handshake done
+    // Why the attempt failed when more is known than the error code, in one line: a TLS
+    // handshake's reason, or the HTTP status and message of an upgrade the hub refused.
+    std::string failure_detail;
+    boost::beast::websocket::response_type upgrade_response;
 };
 
 struct WsTarget {
     std::string host;
     std::string port;
-    const char* path;                   // "/v1/crab", "/v1/subscribe"
-    std::size_t max_message_bytes = 0;  // larger hub messages fail the read
+    const char* path;                                  // "/v1/crab", "/v1/subscribe"
+    std::size_t max_message_bytes = 0;                 // larger hub messages fail the read
+    std::shared_ptr<boost::asio::ssl::context> tls{};  // set: wss://
+    std::string token{};  // set: Authorization: Bearer TOKEN on the upgrade
 };
 
 // What a connection tells its client. Every handler runs only while wanted() says yes.
 struct WsEvents {
     std::function<bool()> wanted;  // false: the client stopped, or moved on to a newer link
-    // "resolve", "connect", "handshake" or "read" failed; the attempt is over.
+    // "resolve", "connect", "tls", "handshake" or "read" failed; the attempt is over.
     std::function<void(std::string_view step, const boost::system::error_code& ec)> failed;
     std::function<void()> opened;  // handshake done, text frames; reading starts right after
     std::function<void(const std::string& text)> message;  // one hub message, in order
@@ -86,7 +126,7 @@ struct WsClientWiring {
     static void connect(const std::shared_ptr<Client>& self, std::shared_ptr<Link>& slot,
                         boost::asio::io_context& io, boost::asio::ip::tcp::resolver& resolver,
                         const WsTarget& target, void (Client::*on_message)(std::string_view text)) {
-        slot = std::make_shared<Link>(io);
+        slot = std::make_shared<Link>(io, target.tls.get());
         auto link = slot;
         open_websocket(
             resolver, link, target,

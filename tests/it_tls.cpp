@@ -208,3 +208,38 @@ TEST_CASE("plain_listen keeps a loopback plaintext listener beside the TLS one")
     CHECK(refused.exit_code == 2);
     CHECK(refused.output.find("tls.plain_listen must be a loopback address") != std::string::npos);
 }
+
+TEST_CASE("octopus-crab and octopus-bell over wss with a CA file and a token file") {
+    TempDir dir;
+    TestPki pki(dir.path());
+    auto tokens = dir.path() / "tokens.toml";
+    auto add = [&](const char* id, const char* scope) {
+        auto r = run_command({(bin_dir() / "octopus").string(), "token", "add", "--id", id,
+                              "--scope", scope, "--file", tokens.string()});
+        REQUIRE(r.exit_code == 0);
+        auto file = dir.path() / (std::string(id) + ".token");
+        std::ofstream(file) << r.output.substr(r.output.find("oct_"), 68) << "\n";
+        return file.string();
+    };
+    auto crab_token = add("crab", "push:probe");
+    auto bell_token = add("bell", "read:*");
+    HubProcess hub = HubProcess::configured(
+        dir, tls_config(pki.server("hub")) + "[auth]\ntokens = \"" + tokens.string() + "\"\n");
+    auto url = "wss://127.0.0.1:" + std::to_string(hub.port());
+    auto crab = run_command({(bin_dir() / "octopus-crab").string(), "--hub", url, "--name", "probe",
+                             "--interval", "50ms", "--count", "3", "--ca", pki.ca().string(),
+                             "--token-file", crab_token});
+    CHECK_MESSAGE(crab.exit_code == 0, crab.output);
+    auto bell = run_command({(bin_dir() / "octopus-bell").string(), "--hub", url, "--iterations",
+                             "1", "--json", "--ca", pki.ca().string(), "--token-file", bell_token});
+    CHECK_MESSAGE(bell.exit_code == 0, bell.output);
+    CHECK(bell.output.find("\"crab\":\"probe\"") != std::string::npos);
+    // Without the hub's CA (the system store does not know it): one clear line, then retries.
+    ChildProcess lost({(bin_dir() / "octopus-crab").string(), "--hub", url, "--name", "probe",
+                       "--token-file", crab_token});
+    CHECK(lost.wait_for_output("certificate verify failed"));
+    auto denied = run_command({(bin_dir() / "octopus-bell").string(), "--hub", url, "--iterations",
+                               "1", "--ca", pki.ca().string()});
+    CHECK(denied.exit_code != 0);
+    CHECK(denied.output.find("401") != std::string::npos);
+}

@@ -36,7 +36,9 @@ TEST_CASE("parse_hub_address accepts names, IPv4 and bracketed IPv6, with or wit
 
 TEST_CASE("parse_hub_address names each error, checked in order") {
     CHECK(parse_hub_address("http://h:1").error == HubAddressError::bad_scheme);
-    CHECK(parse_hub_address("wss://h:1").error == HubAddressError::bad_scheme);
+    CHECK(parse_hub_address("wss:/h:1").error == HubAddressError::bad_scheme);
+    CHECK(parse_hub_address("wss://h:1").tls);
+    CHECK_FALSE(parse_hub_address("ws://h:1").tls);
     CHECK(parse_hub_address("").error == HubAddressError::bad_scheme);
     CHECK(parse_hub_address("ws://h:1/v1/crab").error == HubAddressError::has_path);
     CHECK(parse_hub_address("ws://h:1//").error == HubAddressError::has_path);
