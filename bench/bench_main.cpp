@@ -54,9 +54,10 @@ Scenario pick(const std::string& name, Args& args) {
 constexpr const char* kUsage =
     "usage: octopus-bench SCENARIO [flags] [--json]\n"
     "  ingest  --crabs C --window W --seconds S [--fsync always|interval|never] [--hub-bin PATH]\n"
-    "          [--idle-subscribers N] [--alert-rules N]\n"
+    "          [--idle-subscribers N] [--alert-rules N] [--tls]\n"
     "  fanout  --crabs C --subscribers S --rate R --seconds T [--fsync always|interval|never]\n"
-    "          [--hub-bin PATH]\n"
+    "          [--hub-bin PATH] [--tls]\n"
+    "  --tls: the hub serves wss:// with a fresh self-signed certificate that the load trusts\n"
     "  connections  --crabs N [--subscribers S (N/10)] [--hub-bin PATH]\n"
     "  replay  --snapshots M [--crabs C] [--hub-bin PATH]\n"
     "  NATS as the target (ingest, fanout): --target nats://127.0.0.1:PORT or --spawn-nats "
@@ -73,7 +74,7 @@ int usage_error(const std::string& why) {
 int main(int argc, char** argv) {
     if (argc < 2) return usage_error("no scenario");
     try {
-        Args args(argc - 2, argv + 2, {"json", "spawn-nats"});
+        Args args(argc - 2, argv + 2, {"json", "spawn-nats", "tls"});
         bool json = args.has("json");
         Report report = pick(argv[1], args)(args);
         std::fputs(report.table.c_str(), stdout);

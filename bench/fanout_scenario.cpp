@@ -228,15 +228,19 @@ Report fanout_scenario(Args& args) {
     FanoutOptions o = fanout_load_options(args);
     o.fsync = args.choice("fsync", o.fsync, {"always", "interval", "never"});
     o.hub_bin = hub_binary(args);
+    o.tls = args.has("tls");
     args.done();
     FanoutResult r(o);
     HubFanout h;
-    HubRun hub = run_against_hub(o.hub_bin, o.fsync, kHubConfig, [&](std::uint16_t port) {
-        Run run(o);
-        run.start(port);
-        run.io.run();
-        return collect(run, r, h);
-    });
+    HubRun hub = run_against_hub(
+        o.hub_bin, o.fsync, kHubConfig,
+        [&](std::uint16_t port) {
+            Run run(o);
+            run.start(port);
+            run.io.run();
+            return collect(run, r, h);
+        },
+        "", o.tls);
     r.server_cpu_s = hub.cpu_s;
     r.server_peak_rss_kib = hub.peak_rss_kib;
     r.error = hub.error;
@@ -248,7 +252,7 @@ Report fanout_scenario(Args& args) {
     // Gaps are drops the hub reported: a measurement, not a failure (collect checks that every
     // owed event was delivered or reported).
     return fanout_report(
-        r, "octopus",
+        r, o.tls ? "octopus+tls" : "octopus",
         {{"fsync", o.fsync}, {"missed", h.missed}, {"latency_samples", h.latency_samples}}, lines,
         true);
 }

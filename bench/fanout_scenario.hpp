@@ -27,6 +27,7 @@ struct FanoutOptions {
     // its peer (NATS core) keeps nothing on disk; fsync policy only changes when crabs are acked.
     std::string fsync = "never";
     std::string hub_bin;  // Octopus only: path to `octopus`
+    bool tls = false;     // Octopus only: --tls, wss:// to a hub with a fresh certificate
 };
 
 // The result line's fields every target reports, named as in the JSON, so compare.sh puts

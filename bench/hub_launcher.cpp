@@ -1,6 +1,9 @@
 // hub_launcher: the hub's serve command line and its listening line.
 #include "bench/hub_launcher.hpp"
 
+#include "bench/ws_wire.hpp"
+#include "clients/tls_client.hpp"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -32,14 +35,34 @@ HubLauncher::HubLauncher(const std::string& hub_bin, const std::string& data_dir
                SIGTERM),
       port_(port_of(process_.ready_text())) {}
 
+namespace {
+
+// A self-signed certificate for 127.0.0.1 in `dir`; the [tls] section that serves it. WsWire
+// trusts exactly that certificate until reset.
+std::string tls_section(RunDir& dir) {
+    std::string cert = dir.file("hub.pem"), key = dir.file("hub.key");
+    harness::ChildProcess openssl(
+        {harness::find_program("openssl", "/usr/bin/openssl"), "req", "-x509", "-newkey", "ec",
+         "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
+         "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert});
+    if (openssl.wait_exit(std::chrono::seconds(30)) != 0)
+        throw std::runtime_error("openssl could not make a certificate: " + openssl.output());
+    WsWire::set_tls(clients::make_client_context({.ca_file = cert}));
+    return "\n[tls]\ncert = \"" + cert + "\"\nkey = \"" + key + "\"\n";
+}
+
+}  // namespace
+
 HubRun run_against_hub(const std::string& hub_bin, const std::string& fsync,
                        const std::string& config_toml,
                        const std::function<std::string(std::uint16_t port)>& load,
-                       const std::string& alerts_toml) {
+                       const std::string& alerts_toml, bool tls) {
     HubRun run;
     try {
         RunDir dir;
         std::vector<std::string> extra;
+        std::string config = config_toml;
+        if (tls) config += tls_section(dir);
         auto pass_file = [&](const char* flag, const char* name, const std::string& text) {
             if (text.empty()) return;
             std::string path = dir.file(name);
@@ -48,7 +71,7 @@ HubRun run_against_hub(const std::string& hub_bin, const std::string& fsync,
                 throw std::runtime_error(std::string("cannot write ") + name);
             extra.insert(extra.end(), {flag, path});
         };
-        pass_file("--config", "hub.toml", config_toml);
+        pass_file("--config", "hub.toml", config);
         pass_file("--alerts", "alerts.toml", alerts_toml);
         HubLauncher hub(hub_bin, dir.data(), fsync, extra);
         HubUsage before = hub.usage();
@@ -61,6 +84,7 @@ HubRun run_against_hub(const std::string& hub_bin, const std::string& fsync,
     } catch (const std::exception& e) {
         run.error = e.what();
     }
+    WsWire::set_tls(nullptr);
     return run;
 }
 

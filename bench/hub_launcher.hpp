@@ -46,11 +46,13 @@ struct HubRun {
 
 // Starts the hub on a fresh RunDir (removed afterwards) under `fsync` and, when `config_toml` is
 // not empty, with that text as its --config (and `alerts_toml` as its --alerts file); runs
-// load(port), which returns its error or ""; then stops the hub. Never throws.
+// load(port), which returns its error or ""; then stops the hub. Never throws. With `tls`, the
+// hub gets a fresh self-signed certificate for 127.0.0.1 (openssl CLI, in the RunDir) and
+// [tls], and every WsWire of load() speaks TLS verifying it.
 HubRun run_against_hub(const std::string& hub_bin, const std::string& fsync,
                        const std::string& config_toml,
                        const std::function<std::string(std::uint16_t port)>& load,
-                       const std::string& alerts_toml = "");
+                       const std::string& alerts_toml = "", bool tls = false);
 
 // Machine facts for the report.
 unsigned machine_nproc();

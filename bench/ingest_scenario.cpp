@@ -172,7 +172,7 @@ IngestResult run_ingest(const IngestOptions& options) {
             run.latency.report_into(r);
             return run.error;
         },
-        quiet_alert_rules(options.alert_rules));
+        quiet_alert_rules(options.alert_rules), options.tls);
     r.hub_cpu_s = hub.cpu_s;
     r.hub_peak_rss_kib = hub.peak_rss_kib;
     r.error = hub.error;
@@ -232,10 +232,12 @@ Report ingest_scenario(Args& args) {
     o.idle_subscribers = static_cast<int>(args.integer("idle-subscribers", 0, 0, 10000));
     o.alert_rules = static_cast<int>(args.integer("alert-rules", 0, 0, 1000));
     o.hub_bin = hub_binary(args);
+    o.tls = args.has("tls");
     args.done();
     IngestResult r = run_ingest(o);
     return ingest_report(
-        r, "octopus", {{"idle_subscribers", r.idle_subscribers}, {"alert_rules", r.alert_rules}});
+        r, o.tls ? "octopus+tls" : "octopus",
+        {{"idle_subscribers", r.idle_subscribers}, {"alert_rules", r.alert_rules}});
 }
 
 }  // namespace octopus::bench

@@ -23,6 +23,7 @@ struct IngestOptions {
     int idle_subscribers = 0;  // Octopus only: subscribers that never read
     int alert_rules = 0;       // Octopus only: alert rules over every crab that never fire
     std::string hub_bin;       // path to `octopus`
+    bool tls = false;          // --tls: wss:// to a hub with a fresh certificate
 };
 
 struct IngestResult {

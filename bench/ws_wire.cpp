@@ -5,7 +5,9 @@
 #include <cstring>
 
 #include <boost/asio/connect.hpp>
+
 #include <boost/asio/write.hpp>
+#include "clients/tls_client.hpp"
 
 namespace octopus::bench {
 
@@ -26,21 +28,58 @@ std::string upgrade_request(std::uint16_t port, const std::string& target) {
            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 }
 
+std::shared_ptr<asio::ssl::context>& tls_context() {
+    static std::shared_ptr<asio::ssl::context> ctx;
+    return ctx;
+}
+
 }  // namespace
 
+void WsWire::set_tls(std::shared_ptr<asio::ssl::context> ctx) {
+    tls_context() = std::move(ctx);
+}
+
 WsWire::WsWire(asio::io_context& io, WireEvents& events)
-    : socket_(io), events_(events), in_(kReadChunk) {}
+    : stream_(tls_context() ? decltype(stream_)(std::in_place_type<TlsSocket>, io, *tls_context())
+                            : decltype(stream_)(std::in_place_type<tcp::socket>, io)),
+      events_(events),
+      in_(kReadChunk) {}
+
+tcp::socket& WsWire::socket() {
+    if (auto* tls = std::get_if<TlsSocket>(&stream_)) return tls->next_layer();
+    return std::get<tcp::socket>(stream_);
+}
+
+template <typename F>
+void WsWire::with_stream(F&& f) {
+    std::visit(std::forward<F>(f), stream_);
+}
 
 void WsWire::open(std::uint16_t port, const std::string& target) {
     tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
-    socket_.async_connect(ep, [this, port, target](const boost::system::error_code& ec) {
+    socket().async_connect(ep, [this, port, target](const boost::system::error_code& ec) {
         if (closed_) return;
         if (ec) return fail("connect: " + ec.message());
-        socket_.set_option(tcp::no_delay(true));
-        pending_ = upgrade_request(port, target);
-        flush();
-        read();
+        socket().set_option(tcp::no_delay(true));
+        auto* tls = std::get_if<TlsSocket>(&stream_);
+        if (!tls) return start_upgrade(port, target);
+        if (!clients::prepare_tls_connection(tls->native_handle(), "127.0.0.1"))
+            return fail("tls: cannot set the host name");
+        tls->async_handshake(
+            asio::ssl::stream_base::client,
+            [this, port, target](const boost::system::error_code& e) {
+                if (closed_) return;
+                auto* t = std::get_if<TlsSocket>(&stream_);
+                if (e) return fail("tls: " + clients::describe_tls_error(e, t->native_handle()));
+                start_upgrade(port, target);
+            });
     });
+}
+
+void WsWire::start_upgrade(std::uint16_t port, const std::string& target) {
+    pending_ = upgrade_request(port, target);
+    flush();
+    read();
 }
 
 bool WsWire::append_text(std::string_view payload) {
@@ -53,20 +92,22 @@ void WsWire::flush() {
     if (write_in_flight_ || pending_.empty() || closed_) return;
     std::swap(pending_, writing_);
     write_in_flight_ = true;
-    asio::async_write(socket_, asio::buffer(writing_),
-                      [this](const boost::system::error_code& ec, std::size_t) {
-                          write_in_flight_ = false;
-                          if (closed_) return;
-                          if (ec) return fail("write: " + ec.message());
-                          writing_.clear();
-                          flush();
-                      });
+    with_stream([this](auto& s) {
+        asio::async_write(s, asio::buffer(writing_),
+                          [this](const boost::system::error_code& ec, std::size_t) {
+                              write_in_flight_ = false;
+                              if (closed_) return;
+                              if (ec) return fail("write: " + ec.message());
+                              writing_.clear();
+                              flush();
+                          });
+    });
 }
 
 void WsWire::close() {
     closed_ = true;
     boost::system::error_code ignored;
-    socket_.close(ignored);
+    socket().close(ignored);
 }
 
 void WsWire::fail(const std::string& what) {
@@ -85,12 +126,14 @@ void WsWire::read() {
         if (in_.size() >= kMaxReadBuffer) return fail("read buffer bound reached");
         in_.resize(std::min(in_.size() * 2, kMaxReadBuffer));
     }
-    socket_.async_read_some(asio::buffer(in_.data() + end_, in_.size() - end_),
-                            [this](const boost::system::error_code& ec, std::size_t n) {
-                                if (closed_) return;
-                                if (ec) return fail("read: " + ec.message());
-                                on_read(n);
-                            });
+    with_stream([this](auto& s) {
+        s.async_read_some(asio::buffer(in_.data() + end_, in_.size() - end_),
+                          [this](const boost::system::error_code& ec, std::size_t n) {
+                              if (closed_) return;
+                              if (ec) return fail("read: " + ec.message());
+                              on_read(n);
+                          });
+    });
 }
 
 void WsWire::on_read(std::size_t n) {

@@ -6,7 +6,9 @@
 // Both buffers are bounded: append refuses past kMaxOutputBytes, a message past kMaxMessageBytes
 // fails the connection. It never retries or reconnects: any failure is reported once, and
 // nothing is reported after close(). Single-threaded: all calls on the io_context's thread;
-// the owner of the WireEvents must outlive io_context::run().
+// the owner of the WireEvents must outlive io_context::run(). Over TLS (set_tls, for a whole
+// run) it connects, completes a TLS handshake verifying the hub's certificate for 127.0.0.1,
+// then upgrades as usual.
 #pragma once
 
 #include <functional>
@@ -19,6 +21,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <memory>
+#include <variant>
 
 #include "bench/ws_frames.hpp"
 
@@ -46,6 +51,9 @@ class WsWire {
     WsWire(const WsWire&) = delete;
     WsWire& operator=(const WsWire&) = delete;
 
+    // Every WsWire opened after this speaks TLS with `ctx` (null: plain TCP again).
+    static void set_tls(std::shared_ptr<boost::asio::ssl::context> ctx);
+
     // Connects to 127.0.0.1:port and upgrades on `target` (e.g. "/v1/crab"); then on_open.
     void open(std::uint16_t port, const std::string& target);
     // Appends one text message; false (and nothing appended) if the output bound would be passed.
@@ -65,8 +73,13 @@ class WsWire {
     void parse();
     bool on_frame(Opcode op, std::string_view payload);
     void fail(const std::string& what);
+    void start_upgrade(std::uint16_t port, const std::string& target);
+    boost::asio::ip::tcp::socket& socket();
+    template <typename F>
+    void with_stream(F&& f);
 
-    boost::asio::ip::tcp::socket socket_;
+    using TlsSocket = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+    std::variant<boost::asio::ip::tcp::socket, TlsSocket> stream_;
     WireEvents& events_;
     FrameReader reader_{kMaxMessageBytes};
     std::string pending_;  // appended, not yet handed to a write

@@ -14,9 +14,9 @@
 namespace octopus::clients {
 
 struct TlsOptions {
-    std::string ca_file;    // PEM CA bundle; empty: the system's trust store
-    std::string cert_file;  // client certificate (mutual TLS), with key_file
-    std::string key_file;
+    std::string ca_file{};    // PEM CA bundle; empty: the system's trust store
+    std::string cert_file{};  // client certificate (mutual TLS), with key_file
+    std::string key_file{};
 };
 
 // Throws std::runtime_error naming the file that could not be loaded.

@@ -76,6 +76,17 @@ TEST_CASE("octopus-bench fanout: every event reaches every subscriber") {
     CHECK(result["drops"].get<std::uint64_t>() == 0);
 }
 
+TEST_CASE("octopus-bench --tls: ingest and fanout over wss with a fresh certificate") {
+    json ingest = run_bench({"ingest", "--crabs", "2", "--window", "8", "--seconds", "1", "--tls"});
+    CHECK(ingest["target"] == "octopus+tls");
+    CHECK(ingest["ok"] == true);
+    CHECK(ingest["acked"].get<std::uint64_t>() > 0);
+    json fanout = run_bench({"fanout", "--crabs", "1", "--subscribers", "2", "--rate", "500",
+                             "--seconds", "1", "--tls"});
+    CHECK(fanout["target"] == "octopus+tls");
+    CHECK(fanout["delivered"].get<std::uint64_t>() == fanout["sent"].get<std::uint64_t>() * 2);
+}
+
 TEST_CASE("octopus-bench ingest: an idle subscriber does not cost an ack") {
     json result = run_bench(
         {"ingest", "--crabs", "2", "--window", "8", "--seconds", "1", "--idle-subscribers", "1"});
