@@ -216,6 +216,15 @@ TEST_CASE("a narrowed token drops the subscriptions it no longer covers, naming 
     CHECK(sub.recv_type("unsubscribed")["id"] == "edges");
 }
 
+TEST_CASE("a token file other users can read gets a warning at start") {
+    AuthHub a;
+    a.add("ops", {"metrics"});
+    std::filesystem::permissions(a.tokens, std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::add);
+    a.start();
+    CHECK(a.hub->process().wait_for_output("can be read by other users"));
+}
+
 TEST_CASE("a token file with a mistake keeps the tokens in force, on reload and on change") {
     AuthHub a;
     a.add("admin", {"admin", "read:*"});

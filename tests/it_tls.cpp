@@ -167,24 +167,27 @@ TEST_CASE("mutual TLS: a good client certificate is accepted, none or another CA
 }
 
 TEST_CASE("a client certificate names its crab: hello as itself without a token, not as another") {
-    TempDir dir;
-    TestPki pki(dir.path());
-    auto tokens = dir.path() / "tokens.toml";
-    std::ofstream(tokens) << "# no tokens yet\n";
-    HubProcess hub = HubProcess::configured(
-        dir, tls_config(pki.server("hub"),
-                        "client_ca = \"" + pki.ca().string() + "\"\ncrab_name_from = \"cn\"\n") +
-                 "[auth]\ntokens = \"" + tokens.string() + "\"\n");
-    auto cert = pki.client("edge-1");
-    auto ctx = client_context(pki, &cert);
-    WssClient crab(hub.port(), *ctx, "/v1/crab");
-    CHECK(crab.hello("edge-1")["type"] == "welcome");
-    crab.send(snapshot(1));
-    crab.wait_ack(1);
-    WssClient impostor(hub.port(), *ctx, "/v1/crab");
-    CHECK(impostor.hello("edge-2")["code"] == "forbidden");
-    // The certificate is for pushing only.
-    CHECK(https_request(hub.port(), *ctx, "GET", "/v1/crabs").status == 403);
+    for (const char* from : {"cn", "san"}) {
+        CAPTURE(from);
+        TempDir dir;
+        TestPki pki(dir.path());
+        auto tokens = dir.path() / "tokens.toml";
+        std::ofstream(tokens) << "# no tokens yet\n";
+        HubProcess hub = HubProcess::configured(
+            dir, tls_config(pki.server("hub"), "client_ca = \"" + pki.ca().string() +
+                                                   "\"\ncrab_name_from = \"" + from + "\"\n") +
+                     "[auth]\ntokens = \"" + tokens.string() + "\"\n");
+        auto cert = pki.client("edge-1");
+        auto ctx = client_context(pki, &cert);
+        WssClient crab(hub.port(), *ctx, "/v1/crab");
+        CHECK(crab.hello("edge-1")["type"] == "welcome");
+        crab.send(snapshot(1));
+        crab.wait_ack(1);
+        WssClient impostor(hub.port(), *ctx, "/v1/crab");
+        CHECK(impostor.hello("edge-2")["code"] == "forbidden");
+        // The certificate is for pushing only.
+        CHECK(https_request(hub.port(), *ctx, "GET", "/v1/crabs").status == 403);
+    }
 }
 
 TEST_CASE("plain_listen keeps a loopback plaintext listener beside the TLS one") {
