@@ -172,6 +172,20 @@ TEST_CASE("append, list and revoke keep the file loadable and the other entries 
           std::filesystem::perms::none);
 }
 
+TEST_CASE("revoke refuses a file it cannot edit by lines, and leaves it as it was") {
+    harness::TempDir dir;
+    std::string a = "{id = \"a\", hash = \"" + kHash + "\", scopes = [\"admin\"]}";
+    std::string b =
+        "{id = \"b\", hash = \"sha256:" + std::string(64, 'b') + "\", scopes = [\"metrics\"]}";
+    std::string text = "token = [" + a + ", " + b + "]\n";
+    auto file = write(dir, text);
+    REQUIRE(server::load_token_file(file).grants.size() == 2);
+    CHECK_THROWS_WITH_AS(server::revoke_token(file, "a"), doctest::Contains("remove it by hand"),
+                         std::runtime_error);
+    std::ifstream in(file);
+    CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == text);
+}
+
 TEST_CASE("an expired grant is not found") {
     core::auth::TokenSet set;
     core::auth::Grant g;

@@ -156,6 +156,31 @@ std::string entry_text(const auth::Grant& g) {
     return text;
 }
 
+// Removing lines is exact for files written as [[token]] tables, one per header line (what
+// `token add` writes). For anything else (an inline array of tables, two entries on a line) the
+// edited text must still hold every other entry, unchanged, or nothing is written.
+void check_only_removed(const std::filesystem::path& file, const std::string& text,
+                        const auth::TokenSet& before, const std::string& id) {
+    auto entry = [](const auth::Grant& g) {
+        std::string out = g.id + " " + auth::digest_text(g.hash);
+        for (const auto& s : g.scopes) out += " " + auth::scope_text(s);
+        return out + (g.expires ? " " + utc_text(*g.expires) : "");
+    };
+    std::vector<std::string> want, got;
+    for (const auto& g : before.grants)
+        if (g->id != id) want.push_back(entry(*g));
+    try {
+        for (const auto& g : read_tokens(toml::parse(text, file.string())).grants)
+            got.push_back(entry(*g));
+    } catch (const std::exception&) {
+        got.clear();
+        got.push_back("unreadable");
+    }
+    if (got != want)
+        throw std::runtime_error(file.string() + ": token \"" + id +
+                                 "\" is not a [[token]] table of its own; remove it by hand");
+}
+
 }  // namespace
 
 auth::TokenSet load_token_file(const std::filesystem::path& file) {
@@ -235,6 +260,7 @@ void revoke_token(const std::filesystem::path& file, const std::string& id) {
         if (n >= target && n < stop) continue;
         text += line + "\n";
     }
+    check_only_removed(file, text, set, id);
     replace_file(file, text);
 }
 
