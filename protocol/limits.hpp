@@ -34,6 +34,14 @@ inline constexpr std::uint64_t suspicious_seq_jump = 1'000'000'000;
 // (nlohmann's serializer recurses once per level) far from the stack's end. Checked by a flat
 // scan of the bytes before any tree is built.
 inline constexpr std::size_t max_json_depth = 64;
+// Unix seconds a client may name (subscription "since", records since/until): beyond year 5000
+// nothing is stored, and within it seconds * 1e6 stays far inside int64 microseconds (a larger
+// value used to overflow that cast: fuzz/regressions).
+inline constexpr double max_unix_seconds = 1e11;
+// The longest duration any config key may hold (fsync and checkpoint intervals, idle timeouts,
+// polling and hook timings): 7 days. Every duration is added to a steady clock in nanoseconds
+// somewhere; unbounded values overflowed it (fuzz/regressions/fuzz_config).
+inline constexpr std::int64_t max_config_duration_ms = 7LL * 24 * 3600 * 1000;
 // The longest prefix of an offending client value quoted back in an error message.
 inline constexpr std::size_t max_quoted_bytes = 64;
 

@@ -1,5 +1,7 @@
 #include "protocol/subscriber_messages.hpp"
 
+#include <cmath>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -68,7 +70,8 @@ std::optional<Error> read_from(const json& msg, From& from) {
                f["alert_seq"].is_number_unsigned()) {
         from.kind = From::Kind::alert_seq;
         from.alert_seq = f["alert_seq"].get<std::uint64_t>();
-    } else if (f.is_object() && f.size() == 1 && f.contains("since") && f["since"].is_number()) {
+    } else if (f.is_object() && f.size() == 1 && f.contains("since") && f["since"].is_number() &&
+               std::abs(f["since"].get<double>()) <= max_unix_seconds) {
         from.kind = From::Kind::since;
         from.since = f["since"].get<double>();
     } else {

@@ -82,10 +82,10 @@ void read_storage(const toml::table& root, Config& c) {
                     "\"");
     }
     std::int64_t ms = c.writer.fsync_interval.count();
-    read(*t, "fsync_interval_ms", ms);
+    read_duration(*t, "fsync_interval_ms", ms);
     c.writer.fsync_interval = std::chrono::milliseconds(ms ? ms : 1);
     ms = c.writer.checkpoint_interval.count();
-    read(*t, "checkpoint_interval_ms", ms);
+    read_duration(*t, "checkpoint_interval_ms", ms);
     c.writer.checkpoint_interval = std::chrono::milliseconds(ms ? ms : 1);
 }
 
@@ -93,7 +93,7 @@ void read_websocket(const toml::table& root, Config& c) {
     const auto* t = section(root, "websocket", {"idle_timeout_s"});
     if (!t) return;
     std::int64_t s = c.ws_idle_timeout.count();
-    read(*t, "idle_timeout_s", s);
+    read_duration(*t, "idle_timeout_s", s, 1000);
     c.ws_idle_timeout = std::chrono::seconds(s);
 }
 
@@ -145,7 +145,7 @@ void read_local_crab(const toml::table& root, Config& c) {
     if (!protocol::is_valid_crab_name(c.local_crab_name))
         config_fail("local_crab.name is not a valid crab name");
     std::int64_t ms = c.local_crab_interval.count();
-    read(*t, "interval_ms", ms);
+    read_duration(*t, "interval_ms", ms);
     if (ms <= 0) config_fail("local_crab.interval_ms must be positive");
     c.local_crab_interval = std::chrono::milliseconds(ms);
 }
@@ -162,14 +162,14 @@ core::PollRule read_poll_rule(const toml::table& t) {
     const toml::node* interval = t.get("interval_ms");
     if (!interval) config_fail("interval_ms is required" + at_line(t));
     std::int64_t ms = 0;
-    read(t, "interval_ms", ms);
+    read_duration(t, "interval_ms", ms);
     if (ms <= 0) config_fail("interval_ms must be positive" + at_line(*interval));
     r.interval = std::chrono::milliseconds(ms);
     ms = r.min_delay.count();
-    read(t, "min_delay_ms", ms);
+    read_duration(t, "min_delay_ms", ms);
     r.min_delay = std::chrono::milliseconds(ms);
     ms = r.timeout.count();
-    read(t, "timeout_ms", ms);
+    read_duration(t, "timeout_ms", ms);
     if (ms <= 0) config_fail("timeout_ms must be positive" + at_line(*t.get("timeout_ms")));
     r.timeout = std::chrono::milliseconds(ms);
     std::int64_t misses = 0;

@@ -6,10 +6,13 @@
 #include <toml++/toml.h>
 
 #include <cstdint>
+#include <limits>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+
+#include "protocol/limits.hpp"
 
 namespace octopus::server {
 
@@ -41,8 +44,20 @@ void read(const toml::table& t, const char* key, T& out) {
         auto v = node->value<std::int64_t>();
         if (!v || *v < 0)
             config_fail(std::string(key) + " must be a non-negative integer" + at_line(*node));
+        if (static_cast<std::uint64_t>(*v) >
+            static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
+            config_fail(std::string(key) + " is too large" + at_line(*node));
         out = static_cast<T>(*v);
     }
+}
+
+// Reads t[key], a duration counted in units of `unit_ms` milliseconds, into `count` when present:
+// non-negative and at most protocol::max_config_duration_ms (7 days), so no timer overflows.
+inline void read_duration(const toml::table& t, const char* key, std::int64_t& count,
+                          std::int64_t unit_ms = 1) {
+    read(t, key, count);
+    if (count > protocol::max_config_duration_ms / unit_ms)
+        config_fail(std::string(key) + " must be at most 7 days" + at_line(*t.get(key)));
 }
 
 // A crab name or a glob of name characters, * and ?.

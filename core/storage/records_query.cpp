@@ -1,5 +1,7 @@
 #include "core/storage/records_query.hpp"
 
+#include "protocol/limits.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -33,7 +35,8 @@ Error bad(std::string message) {
 std::optional<double> parse_seconds(std::string_view text) {
     double v = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v))
+    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v) ||
+        std::abs(v) > protocol::max_unix_seconds)
         return std::nullopt;
     return v;
 }
@@ -80,8 +83,7 @@ std::optional<Error> apply_param(RecordsQuery& q, const std::string& name,
                                  const std::string& value) {
     if (name == "since" || name == "until") {
         auto t = parse_seconds(value);
-        if (!t)
-            return bad(name + " must be a finite number of Unix seconds, not \"" + value + "\"");
+        if (!t) return bad(name + " must be Unix seconds within +-1e11, not \"" + value + "\"");
         (name == "since" ? q.since : q.until) = t;
     } else if (name == "step") {
         auto s = parse_step(value);

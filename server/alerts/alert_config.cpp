@@ -154,7 +154,7 @@ core::AlertRule read_rule(const toml::table& t, std::size_t index,
 
 void read_ms(const toml::table& t, const char* key, std::chrono::milliseconds& out) {
     std::int64_t ms = out.count();
-    read(t, key, ms);
+    read_duration(t, key, ms);
     if (ms <= 0) throw Located(t.get(key)->source().begin, std::string(key) + " must be positive");
     out = std::chrono::milliseconds(ms);
 }
