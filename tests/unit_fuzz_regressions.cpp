@@ -13,6 +13,7 @@
 #include "protocol/limits.hpp"
 #include "protocol/subscriber_messages.hpp"
 #include "server/alerts/alert_config.hpp"
+#include "server/auth/token_file.hpp"
 #include "server/config.hpp"
 #include "server/http_query.hpp"
 
@@ -42,10 +43,11 @@ bool handled(const std::string& target, const std::filesystem::path& file) {
     try {
         if (target == "fuzz_config") server::load_config(file);
         if (target == "fuzz_alert_config") server::load_alert_config(file);
+        if (target == "fuzz_token_file") server::load_token_file(file);
     } catch (const std::runtime_error&) {
         return true;
     }
-    return target != "fuzz_config" && target != "fuzz_alert_config";
+    return target != "fuzz_config" && target != "fuzz_alert_config" && target != "fuzz_token_file";
 }
 
 }  // namespace
@@ -57,7 +59,8 @@ TEST_CASE("every fuzz regression input is refused cleanly by the normal build") 
         auto target = dir.path().filename().string();
         CAPTURE(target);
         CHECK((target == "fuzz_subscriber_messages" || target == "fuzz_http_target" ||
-               target == "fuzz_config" || target == "fuzz_alert_config"));
+               target == "fuzz_config" || target == "fuzz_alert_config" ||
+               target == "fuzz_token_file"));
         for (const auto& file : std::filesystem::directory_iterator(dir.path())) {
             CAPTURE(file.path().filename().string());
             CHECK(handled(target, file.path()));
