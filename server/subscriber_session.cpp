@@ -77,10 +77,7 @@ void SubscriberSession<Stream>::handle(std::string_view frame) {
     if (!msg) return reject(msg.error());
     if (auto* sub = std::get_if<protocol::Subscribe>(&msg.value())) return handle_subscribe(*sub);
     if (auto* un = std::get_if<protocol::Unsubscribe>(&msg.value())) {
-        bool alerts = ctx_.alerts && ctx_.alerts->unsubscribe(*this, un->id);
-        auto r = alerts ? protocol::Result<bool>(true) : ctx_.hub.unsubscribe(*this, un->id);
-        if (!r) return reject(r.error());
-        subs_.erase(un->id);
+        if (auto r = drop_subscription(un->id); !r) return reject(r.error());
         return send_text(protocol::encode_unsubscribed(un->id));
     }
     const auto& ack = std::get<protocol::ConsumerAck>(msg.value());
@@ -153,9 +150,11 @@ void SubscriberSession<Stream>::recheck_access() {
 }
 
 template <typename Stream>
-void SubscriberSession<Stream>::drop_subscription(const std::string& id) {
-    if (!(ctx_.alerts && ctx_.alerts->unsubscribe(*this, id))) ctx_.hub.unsubscribe(*this, id);
-    subs_.erase(id);
+protocol::Result<bool> SubscriberSession<Stream>::drop_subscription(const std::string& id) {
+    bool alerts = ctx_.alerts && ctx_.alerts->unsubscribe(*this, id);
+    auto r = alerts ? protocol::Result<bool>(true) : ctx_.hub.unsubscribe(*this, id);
+    if (r) subs_.erase(id);
+    return r;
 }
 
 template <typename Stream>

@@ -70,7 +70,8 @@ class SubscriberSession : public std::enable_shared_from_this<SubscriberSession<
     void reject(const protocol::Error& e);
     void handle_subscribe(const protocol::Subscribe& spec);
     std::optional<std::string> unreadable(const std::vector<std::string>& crabs) const;
-    void drop_subscription(const std::string& id);
+    // Ends subscription `id` (snapshots or alerts); bad_message when this connection lacks it.
+    protocol::Result<bool> drop_subscription(const std::string& id);
     void send_text(std::string text);
     void enqueue(Item item);
     bool full() const;

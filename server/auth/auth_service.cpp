@@ -48,6 +48,15 @@ std::string trim(std::string_view s) {
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     return std::string(s);
 }
+
+// push:NAME for the crab a verified client certificate names (a name that is not a valid crab
+// name gets a grant that matches nothing, so its hello is refused as forbidden).
+Caller certificate_caller(const std::string& crab) {
+    auto grant = std::make_shared<auth::Grant>();
+    grant->id = "certificate " + crab.substr(0, 64);
+    if (auto scope = auth::parse_scope("push:" + crab)) grant->scopes.push_back(*scope);
+    return Caller{grant, true};
+}
 }  // namespace
 
 std::optional<std::string> request_token(const AuthService::Request& req) {
@@ -60,15 +69,6 @@ std::optional<std::string> request_token(const AuthService::Request& req) {
         if (item.rfind(kBearerProtocol, 0) == 0) return item.substr(kBearerProtocol.size());
     }
     return std::nullopt;
-}
-
-// push:NAME for the crab a verified client certificate names (a name that is not a valid crab
-// name gets a grant that matches nothing, so its hello is refused as forbidden).
-Caller certificate_caller(const std::string& crab) {
-    auto grant = std::make_shared<auth::Grant>();
-    grant->id = "certificate " + crab.substr(0, 64);
-    if (auto scope = auth::parse_scope("push:" + crab)) grant->scopes.push_back(*scope);
-    return Caller{grant, true};
 }
 
 AuthService::AuthService(boost::asio::io_context& io, std::optional<std::filesystem::path> file)

@@ -89,8 +89,6 @@ class AuthService {
     core::auth::SystemTime last_check_{};
 };
 
-Caller certificate_caller(const std::string& crab);
-
 // The token a request carries (Authorization: Bearer, or a `bearer.` WebSocket subprotocol).
 std::optional<std::string> request_token(const AuthService::Request& req);
 
