@@ -362,6 +362,11 @@ protocol::Result<std::vector<SnapshotPtr>> Hub::get_buffer(const std::string& na
     return c->ring.items();
 }
 
+SnapshotPtr Hub::newest(const std::string& name) const {
+    const CrabState* c = find(name);
+    return c && !c->ring.empty() ? c->ring.newest() : nullptr;
+}
+
 CrabInfo Hub::info(const CrabState& c) const {
     CrabInfo i;
     i.name = c.name;

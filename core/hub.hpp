@@ -108,6 +108,8 @@ class Hub {
 
     // Reads.
     protocol::Result<std::vector<SnapshotPtr>> get_buffer(const std::string& name) const;
+    // The newest entry of the crab's ring; null for an unknown crab or an empty ring.
+    SnapshotPtr newest(const std::string& name) const;
     std::vector<CrabInfo> crabs() const;
     std::optional<CrabInfo> crab(const std::string& name) const;
     std::uint64_t hub_seq() const { return hub_seq_; }

@@ -21,6 +21,13 @@ void LatencyHistogram::observe(double seconds) {
     }
 }
 
+std::array<std::uint64_t, LatencyHistogram::kBounds.size() + 1> LatencyHistogram::counts() const {
+    std::array<std::uint64_t, kBounds.size() + 1> out{};
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i] = buckets_[i].load(std::memory_order_relaxed);
+    return out;
+}
+
 void LatencyHistogram::render(PromText& out, const char* name, const char* help) const {
     out.family(name, "histogram", help);
     std::uint64_t cumulative = 0;

@@ -24,6 +24,9 @@ class LatencyHistogram {
         0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
     void observe(double seconds);
     void render(PromText& out, const char* name, const char* help) const;
+    // Observations per bucket (not cumulative): kBounds, then +Inf.
+    std::array<std::uint64_t, kBounds.size() + 1> counts() const;
+    double sum() const { return sum_.load(std::memory_order_relaxed); }
 
   private:
     std::array<Counter, kBounds.size() + 1> buckets_{};

@@ -6,6 +6,8 @@
 
 #include "server/http_query.hpp"
 #include "server/http_routes.hpp"
+#include "server/web/web_api.hpp"
+#include "server/web/web_assets.hpp"
 
 #include <charconv>
 #include <map>
@@ -317,10 +319,23 @@ HttpResponse metrics_response(ServerContext& ctx, unsigned v) {
     return res;
 }
 
+// GET /, /assets/NAME, /licenses...: the Web Bell's embedded files, open to everyone.
+HttpResponse web_asset(ServerContext& ctx, const HttpRequest& req) {
+    auto target = target_of(req);
+    auto path = target.substr(0, target.find('?'));
+    if (const auto* asset = web::find_asset(path)) return web::asset_response(*asset, req);
+    return reject(ctx, {ErrorCode::not_found, "no such file: " + std::string(path)}, req.version());
+}
+
 // A handler answers through `respond`, now or later; {crab} is already a valid name.
 using Handler = void (*)(ServerContext& ctx, const HttpRequest& req, const std::string& crab,
                          const Caller& who, Respond& respond);
 using http::verb;
+
+void serve_asset(ServerContext& ctx, const HttpRequest& req, const std::string&, const Caller&,
+                 Respond& respond) {
+    respond(web_asset(ctx, req));
+}
 
 // Every HTTP route the hub serves (protocol/README.md lists them with their answers).
 const std::vector<Route<Handler>>& route_table() {
@@ -328,6 +343,25 @@ const std::vector<Route<Handler>>& route_table() {
         {verb::get, "/healthz", std::nullopt,
          [](ServerContext& ctx, const HttpRequest& req, const std::string&, const Caller&,
             Respond& respond) { respond(health_response(ctx, req.version())); }},
+        {verb::get, "/", std::nullopt, serve_asset},
+        {verb::get, "/assets/{file}", std::nullopt, serve_asset},
+        {verb::get, "/licenses", std::nullopt, serve_asset},
+        {verb::get, "/licenses/{file}", std::nullopt, serve_asset},
+        {verb::get, "/v1/hub/stats", Right::metrics,
+         [](ServerContext& ctx, const HttpRequest& req, const std::string&, const Caller&,
+            Respond& respond) {
+             respond(json_response(200, web::hub_stats_json(ctx), req.version()));
+         }},
+        {verb::get, "/v1/latest", Right::read,
+         [](ServerContext& ctx, const HttpRequest& req, const std::string&, const Caller& who,
+            Respond& respond) {
+             respond(json_response(200, web::latest_json(ctx, who), req.version()));
+         }},
+        {verb::get, "/v1/whoami", Right::read,
+         [](ServerContext& ctx, const HttpRequest& req, const std::string&, const Caller& who,
+            Respond& respond) {
+             respond(json_response(200, web::whoami_json(ctx, who), req.version()));
+         }},
         {verb::get, "/metrics", Right::metrics,
          [](ServerContext& ctx, const HttpRequest& req, const std::string&, const Caller&,
             Respond& respond) { respond(metrics_response(ctx, req.version())); }},

@@ -6,6 +6,7 @@ namespace octopus::server {
 
 namespace {
 constexpr std::string_view kCrab = "{crab}";
+constexpr std::string_view kFile = "{file}";  // any one non-empty segment; the handler checks it
 
 // "/a/b/" -> {"a", "b", ""}.
 std::vector<std::string_view> segments(std::string_view path) {
@@ -28,6 +29,8 @@ bool match_route(std::string_view pattern, std::string_view path, RouteMatch& ma
     for (std::size_t i = 0; i < want.size(); ++i) {
         if (want[i] == kCrab) {
             match.crab.assign(got[i]);
+        } else if (want[i] == kFile) {
+            if (got[i].empty()) return false;
         } else if (want[i] != got[i]) {
             return false;
         }

@@ -2,7 +2,8 @@
 // hub serves over HTTP. Dispatch walks it once: a path no row matches is 404 not_found; a path
 // some row matches with an invalid {crab} segment is 400 bad_name (before the method is looked
 // at, so a hostile name never reaches a handler); a path matched only under other methods is
-// 405 method_not_allowed. Patterns are literal segments and {crab}, which matches one segment.
+// 405 method_not_allowed. Patterns are literal segments, {crab}, which matches one segment, and
+// {file}, which matches any one non-empty segment (the handler looks it up).
 #pragma once
 
 #include <ostream>  // verb.hpp uses std::ostream without including it

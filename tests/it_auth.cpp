@@ -61,6 +61,9 @@ struct AuthHub {
 std::string fill(std::string_view pattern, const std::string& crab) {
     std::string path(pattern);
     if (auto at = path.find("{crab}"); at != std::string::npos) path.replace(at, 6, crab);
+    // {file}: a file that exists under that route (the Web Bell's assets and licences).
+    if (auto at = path.find("{file}"); at != std::string::npos)
+        path.replace(at, 6, path.starts_with("/assets/") ? "app.js" : "uplot");
     return path;
 }
 
