@@ -46,7 +46,7 @@ const std::string usage_text =
     "  --crab        crabs to show: a name or a glob (* any run, ? one character); repeatable;\n"
     "                default every crab\n"
     "  --keys        value keys to show, comma-separated, in this column order (default: every\n"
-    "                key seen, sorted)\n"
+    "                key seen, by unit (%, B/s, bytes, load, other), then natural order)\n"
     "  --iterations  exit 0 after N updates (one update = one snapshot); default: run until\n"
     "                SIGINT/SIGTERM\n"
     "  --json        print every hub message verbatim, one per line; a \"snapshots\" batch is\n"

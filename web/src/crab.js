@@ -13,7 +13,7 @@ import { UNIT_TITLES, formatTick, formatValue, groupKeys, keyCompare, formatAge 
 
 export const WINDOWS = {
   '5m': { seconds: 300, label: '5 min' },
-  '1h': { seconds: 3600, step: 2, label: '1 h' },
+  '1h': { seconds: 3600, step: 3, label: '1 h' },
   '24h': { seconds: 86400, step: 60, label: '24 h' },
   '7d': { seconds: 604800, step: 300, label: '7 d' },
 };
@@ -155,6 +155,7 @@ export class CrabView {
     const ink = style.getPropertyValue('--muted').trim() || '#666';
     const grid = style.getPropertyValue('--grid').trim() || '#ddd';
     let colour = 0;
+    const { seconds } = WINDOWS[this.windowId];
     for (const [unit, group] of groupKeys(keys.split(','))) {
       const box = el('figure', { class: 'chart', 'data-unit': unit }, el('figcaption', {}, UNIT_TITLES[unit]));
       this.chartsBox.append(box);
@@ -163,8 +164,9 @@ export class CrabView {
         {
           width: this.width(),
           height: 220,
-          scales: { x: { time: true } },
-          axes: [axis, { ...axis, size: 80, values: (u, ticks) => ticks.map((v) => formatTick(unit, v)) }],
+          // The whole window, however little of it holds data yet.
+          scales: { x: { time: true, range: () => [Date.now() / 1000 - seconds, Date.now() / 1000] } },
+          axes: [axis, { ...axis, size: unit === 'rate' || unit === 'bytes' ? 100 : 64, values: (u, ticks) => ticks.map((v) => formatTick(unit, v)) }],
           series: [
             {},
             ...group.map((key) => ({

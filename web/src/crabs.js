@@ -9,6 +9,7 @@ import { el, clear } from './dom.js';
 
 const RATE_WINDOW_S = 10;
 const STALE_MIN_S = 5;
+const RENDER_EVERY_MS = 250;
 
 // What the page knows about one crab.
 class CrabRow {
@@ -20,6 +21,7 @@ class CrabRow {
     this.tags = {};
     this.arrivals = []; // received_at of the snapshots of the last RATE_WINDOW_S
     this.interval = 0; // typical seconds between snapshots, 0 unknown
+    this.since = Date.now() / 1000; // when this page started counting arrivals
   }
 
   apply(envelope) {
@@ -36,7 +38,7 @@ class CrabRow {
 
   rate(now) {
     while (this.arrivals.length && this.arrivals[0] < now - RATE_WINDOW_S) this.arrivals.shift();
-    return this.arrivals.length / RATE_WINDOW_S;
+    return this.arrivals.length / Math.max(1, Math.min(RATE_WINDOW_S, now - this.since));
   }
 
   // online, stale (online but silent for 3 of its intervals, at least 5 s) or offline.
@@ -100,9 +102,16 @@ export class CrabsView {
     this.changed();
   }
 
+  // At most four renders a second: 50 crabs at 1 Hz would otherwise redraw the table in
+  // nearly every animation frame for a change of one row each time.
   changed() {
     this.dirty = true;
-    if (this.table) this.app.schedule(this);
+    if (!this.table || this.queued) return;
+    const wait = Math.max(0, (this.lastRender || 0) + RENDER_EVERY_MS - performance.now());
+    this.queued = setTimeout(() => {
+      this.queued = 0;
+      this.app.schedule(this);
+    }, wait);
   }
 
   // The view.
@@ -133,6 +142,8 @@ export class CrabsView {
 
   unmount() {
     clearInterval(this.timer);
+    clearTimeout(this.queued);
+    this.queued = 0;
     this.table = null;
   }
 
@@ -190,6 +201,7 @@ export class CrabsView {
   render() {
     if (!this.table || !this.dirty) return;
     this.dirty = false;
+    this.lastRender = performance.now();
     const now = Date.now() / 1000;
     const shown = this.visible(now);
     this.count.textContent = `${shown.length} of ${this.rows.size}`;

@@ -63,6 +63,46 @@ test('the page loads clean and local_system goes live, in the list and on its ch
   await page.close();
 });
 
+test('a reload revalidates every file: 304, no body', async () => {
+  const page = await chromium.page();
+  await page.goto(hub.url + '/');
+  await page.locator('tr[data-crab="local_system"]').waitFor();
+  const files = [];
+  page.on('response', async (r) => {
+    const p = new URL(r.url()).pathname;
+    const conditional = Boolean((await r.request().allHeaders())['if-none-match']);
+    if (p === '/' || p.startsWith('/assets/')) files.push([p, r.status(), conditional]);
+  });
+  await page.reload();
+  await page.locator('tr[data-crab="local_system"]').waitFor();
+  await until(() => files.length >= 13, 2000, 'every file answered');
+  // Chromium hands a revalidated document to the page as the cached 200; `/` is checked for
+  // 304 with no body in the assets test above.
+  for (const [p, status, conditional] of files) {
+    assert.ok(conditional, `${p} without If-None-Match`);
+    if (p !== '/') assert.equal(status, 304, p);
+  }
+  clean(page);
+  await page.close();
+});
+
+test('the hub panel shows rates and ack latency; dark mode follows the system', async () => {
+  const page = await chromium.page();
+  await page.goto(hub.url + '/#/hub');
+  const ingest = page.locator('[data-stat="Ingest"] dd');
+  await until(async () => /^[0-9.]+\/s$/.test(await ingest.innerText()), 6000, 'an ingest rate');
+  assert.match(await page.locator('[data-stat="Ack latency"] dd').innerText(), /p99/);
+  await screenshot(page, 'hub');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(bg, 'rgb(13, 17, 23)');
+  await page.goto(hub.url + '/#/crab/local_system');
+  await page.locator('figure.chart[data-unit="percent"][data-points]').waitFor();
+  await screenshot(page, 'crab-dark');
+  clean(page);
+  await page.close();
+});
+
 test('a crab that disconnects turns offline in the list within 2 s', async () => {
   const crab = await hub.crab('web-edge-1', '200ms');
   const page = await chromium.page();
