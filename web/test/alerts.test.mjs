@@ -2,7 +2,7 @@
 // the recent-history list) within 2 s of resolving.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Hub, browser, until, screenshot } from './support.mjs';
+import { Hub, browser, until, screenshot, lowestContrast } from './support.mjs';
 
 const rules = `
 [[rule]]
@@ -39,6 +39,11 @@ test('an alert fires into the panel and resolves out of it, each within 2 s', as
   assert.match(text, /cpu 97\.5%/);
   assert.equal(await page.locator('#alert-count').innerText(), '1');
   await screenshot(page, 'alerts');
+  for (const scheme of ['dark', 'light']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const lowest = await lowestContrast(page);
+    assert.ok(lowest.ratio >= 4.5, `${scheme}: ${JSON.stringify(lowest)}`);
+  }
 
   const cleared = Date.now();
   await hub.push('web-1', [{ values: { cpu: 5, memory: 41 } }]);

@@ -2,7 +2,7 @@
 // headless Chromium; a vanished crab, a lost hub and a gap are visible.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Hub, browser, until, screenshot } from './support.mjs';
+import { Hub, browser, until, screenshot, lowestContrast } from './support.mjs';
 
 const hub = await Hub.start({ config: '[subscribers]\nmax_queue_messages = 50\n' });
 const chromium = await browser();
@@ -50,6 +50,12 @@ test('the page loads clean and local_system goes live, in the list and on its ch
   await row.waitFor();
   await until(async () => (await row.getAttribute('data-state')) === 'online', 5000, 'local_system online');
   assert.match(await row.locator('td.c-values').innerText(), /cpu [0-9.]+%/);
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const lowest = await lowestContrast(page);
+    assert.ok(lowest.ratio >= 4.5, `${scheme}: ${JSON.stringify(lowest)}`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
   await screenshot(page, 'crabs');
   await row.press('Enter');
   await page.waitForURL(/#\/crab\/local_system/);
@@ -93,7 +99,11 @@ test('the hub panel shows rates and ack latency; dark mode follows the system', 
   await until(async () => /^[0-9.]+\/s$/.test(await ingest.innerText()), 6000, 'an ingest rate');
   assert.match(await page.locator('[data-stat="Ack latency"] dd').innerText(), /p99/);
   await screenshot(page, 'hub');
+  const light = await lowestContrast(page);
+  assert.ok(light.ratio >= 4.5, JSON.stringify(light));
   await page.emulateMedia({ colorScheme: 'dark' });
+  const dark = await lowestContrast(page);
+  assert.ok(dark.ratio >= 4.5, JSON.stringify(dark));
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(bg, 'rgb(13, 17, 23)');
   await page.goto(hub.url + '/#/crab/local_system');

@@ -200,3 +200,32 @@ export function history(n, every, values, endAgo = 1) {
   for (let i = 0; i < n; i += 1) items.push({ timestamp: Number((end - (n - 1 - i) * every).toFixed(3)), values: values(i) });
   return items;
 }
+
+// WCAG contrast of every visible text element against the background it sits on (the first
+// opaque background up its ancestors), the lowest found.
+export async function lowestContrast(page) {
+  return page.evaluate(() => {
+    const rgb = (c) => c.match(/[\d.]+/g).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (node) => {
+      for (let n = node; n; n = n.parentElement) {
+        const c = rgb(getComputedStyle(n).backgroundColor);
+        if (c.length < 4 || c[3] > 0) return c;
+      }
+      return [255, 255, 255];
+    };
+    let lowest = { ratio: 21 };
+    for (const node of document.querySelectorAll('body *')) {
+      const text = [...node.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim());
+      if (!text || !node.offsetParent) continue;
+      const a = lum(rgb(getComputedStyle(node).color));
+      const b = lum(background(node));
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < lowest.ratio) lowest = { ratio, text: node.textContent.slice(0, 40), tag: node.tagName };
+    }
+    return lowest;
+  });
+}
