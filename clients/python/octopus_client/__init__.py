@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 from .address import tls_context, read_token  # noqa: E402
 from .crab import Crab  # noqa: E402
 from .subscriber import Subscriber  # noqa: E402
+from .http_api import HubApi, SyncHubApi  # noqa: E402
 from .errors import (OctopusError, Unauthorized, Forbidden, RateLimited, BadRequest,  # noqa
                      BadName, BadSnapshot, QueueFull, HubUnavailable, NotFound, Conflict,
                      CrabOffline, DuplicateCrab, CollectTimeout, BadConfig, SpoolLocked)

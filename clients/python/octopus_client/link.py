@@ -20,7 +20,7 @@ from .errors import FATAL, HubUnavailable, OctopusError
 class ReconnectingClient:
     _log = logging.getLogger("octopus_client")
     # Errors that end the client instead of a reconnect; subclasses may add to them.
-    _fatal: Tuple[type, ...] = FATAL
+    _fatal_errors: Tuple[type, ...] = FATAL
 
     def __init__(self, hub: str, token: Optional[str], ssl: SslArg, backoff: tuple,
                  connect_timeout: float):
@@ -104,7 +104,7 @@ class ReconnectingClient:
                 self.last_error = HubUnavailable("unreachable", "the hub closed the connection")
             except asyncio.CancelledError:
                 raise
-            except self._fatal as e:
+            except self._fatal_errors as e:
                 self._log.error("%s: %s; giving up", self.label, e)
                 self._give_up(e)
                 return

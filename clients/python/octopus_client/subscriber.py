@@ -137,7 +137,7 @@ class Subscriber(ReconnectingClient):
 
     # --- public API ---------------------------------------------------------------------------
 
-    _fatal = FATAL + (BadRequest,)  # a subscribe the hub refuses is refused again
+    _fatal_errors = FATAL + (BadRequest,)  # a subscribe the hub refuses is refused again
 
     @property
     def label(self) -> str:

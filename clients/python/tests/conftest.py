@@ -56,10 +56,11 @@ class Process:
     """A child whose stdout+stderr a thread keeps reading (so its pipe never fills) into
     `output`; wait_for() blocks until a pattern shows up, the child exits, or the deadline."""
 
-    def __init__(self, argv, env=None, cwd=None):
+    def __init__(self, argv, env=None, cwd=None, stdin=False):
         self.argv = [str(a) for a in argv]
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=env, cwd=cwd)
+                                     stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                     env=env, cwd=cwd)
         self.output = ""
         self._cond = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -86,6 +87,14 @@ class Process:
                     raise AssertionError(f"{pattern!r} not seen in the output of "
                                          f"{self.argv[0]}:\n{self.output[-4000:]}")
                 self._cond.wait(min(left, 0.5))
+
+    def ask(self, line: str, timeout: float = 30.0) -> str:
+        """Writes a command line to stdin and waits for its answer, `ok WORD ...`."""
+        with self._cond:
+            start = len(self.output)
+        self.proc.stdin.write((line + "\n").encode())
+        self.proc.stdin.flush()
+        return self.wait_for(rf"ok {line.split()[0]}[^\n]*\n", timeout, start).group(0)
 
     def kill9(self):
         if self.proc.poll() is None:
@@ -268,8 +277,8 @@ def procs():
     """Starts other processes (start(argv, env=None) -> Process); all killed at the end."""
     started = []
 
-    def start(argv, env=None, cwd=None):
-        p = Process(argv, env=env, cwd=cwd)
+    def start(argv, env=None, cwd=None, stdin=False):
+        p = Process(argv, env=env, cwd=cwd, stdin=stdin)
         started.append(p)
         return p
 
@@ -277,6 +286,73 @@ def procs():
     for p in started:
         if p.running:
             p.kill9()
+
+
+class Proxy:
+    """A TCP relay to the hub, run by the test's event loop, for faults a real network has:
+    mute() swallows from then on whatever the hub sends (the client never sees its acks);
+    cut() resets every relayed connection; cut(refuse=True) also closes new ones at once."""
+
+    def __init__(self, port: int):
+        self.target = port
+        self.muted = False
+        self.refusing = False
+        self._links = set()
+        self._server = None
+
+    @classmethod
+    async def start(cls, port: int) -> "Proxy":
+        proxy = cls(port)
+        proxy._server = await asyncio.start_server(proxy._relay, "127.0.0.1", 0)
+        proxy.port = proxy._server.sockets[0].getsockname()[1]
+        return proxy
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    async def _relay(self, reader, writer):
+        if self.refusing:
+            writer.transport.abort()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
+        except OSError:
+            writer.close()
+            return
+        link = (writer, up_writer)
+        self._links.add(link)
+
+        async def pump(src, dst, from_hub):
+            try:
+                while data := await src.read(65536):
+                    if from_hub and self.muted:
+                        continue
+                    dst.write(data)
+                    await dst.drain()
+            except (OSError, asyncio.CancelledError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pump(reader, up_writer, False), pump(up_reader, writer, True))
+        self._links.discard(link)
+
+    def mute(self):
+        self.muted = True
+
+    def cut(self, refuse: bool = False):
+        self.muted = False
+        self.refusing = refuse
+        for a, b in list(self._links):
+            for w in (a, b):
+                w.transport.abort()
+        self._links.clear()
+
+    async def close(self):
+        self.cut()
+        self._server.close()
+        await self._server.wait_closed()
 
 
 def child_env(**extra) -> dict:

@@ -2,11 +2,12 @@
 the queue across a hub kill -9, the spool across a restart of the Python crab itself, collect
 answered through the callback, refusals mapped to typed errors."""
 import asyncio
+import json
 
 import pytest
 
-from conftest import until
-from octopus_client import Crab
+from conftest import HERE, PYTHON, Proxy, child_env, until
+from octopus_client import Crab, HubApi
 
 
 async def test_push_returns_once_the_snapshot_is_durable(hub):
@@ -20,3 +21,89 @@ async def test_push_returns_once_the_snapshot_is_durable(hub):
         assert stored[-1]["values"] == {"cpu": 15, "up": True, "mode": "eco"}
         assert stored[-1]["tags"] == {"host": "a"}
         assert crab.acked == 5 and crab.queued == 0
+
+
+async def test_pipelined_pushes_are_stored_once_in_order(hub):
+    async with Crab(hub.url, "edge-p", window=500, batch=100) as crab:
+        for i in range(1, 2001):
+            crab.push_nowait({"i": i}, timestamp=1732778016 + i)
+        await crab.flush(30)
+        assert crab.acked == 2000 and crab.acked_seq == 2000
+    rows = hub.records("edge-p")
+    assert [r["seq"] for r in rows] == list(range(1, 2001))
+    assert [r["values"]["i"] for r in rows] == list(range(1, 2001))
+
+
+async def test_queue_resends_across_a_hub_kill9(hub):
+    """Snapshots acked, in flight and queued while the hub is dead: after the restart every
+    one is stored exactly once."""
+    async with Crab(hub.url, "edge-k", backoff=(0.05, 0.3)) as crab:
+        for i in range(1, 201):
+            crab.push_nowait({"i": i})
+        await crab.flush(30)
+        for i in range(201, 401):
+            crab.push_nowait({"i": i})
+        for _ in range(3):
+            await asyncio.sleep(0)  # the writer sends some frames; no ack is read before the kill
+        hub.kill9()
+        for i in range(401, 601):
+            crab.push_nowait({"i": i})
+        assert crab.acked < 600
+        await asyncio.to_thread(hub.restart)
+        await crab.flush(30)
+        assert crab.connects >= 2
+    rows = hub.records("edge-k")
+    assert [r["seq"] for r in rows] == list(range(1, 601))
+    assert [r["values"]["i"] for r in rows] == list(range(1, 601))
+
+
+async def test_spool_survives_a_restart_of_the_python_crab(hub, procs, tmp_path):
+    """Process A pushes through a proxy; the hub stores 51..100 but A never hears the acks;
+    A queues 101..150 with no hub in reach and is killed -9. Process B, on the same spool,
+    sends what the hub lacks: every snapshot is stored exactly once."""
+    proxy = await Proxy.start(hub.port)
+    spool = tmp_path / "edge-s.spool"
+    argv = [PYTHON, HERE / "spool_crab.py", "--name", "edge-s", "--spool", spool]
+    a = procs(argv + ["--hub", proxy.url], env=child_env(), stdin=True)
+    await asyncio.to_thread(a.ask, "push 1 50")
+    proxy.mute()
+    await asyncio.to_thread(a.ask, "queue 51 100")
+    await until(lambda: hub.get("/v1/crabs/edge-s")["durable_seq"] == 100, 15, "seq 100 stored")
+    proxy.cut(refuse=True)
+    answer = await asyncio.to_thread(a.ask, "queue 101 150")
+    assert "acked=50 queued=100" in answer
+    a.kill9()
+    await proxy.close()
+    b = procs(argv + ["--hub", hub.url], env=child_env(), stdin=True)
+    await asyncio.to_thread(b.ask, "flush")
+    await asyncio.to_thread(b.ask, "exit")
+    assert await asyncio.to_thread(b.wait_exit) == 0
+    rows = hub.records("edge-s")
+    assert [r["seq"] for r in rows] == list(range(1, 151))
+    assert [r["values"]["i"] for r in rows] == list(range(1, 151))
+    info = hub.get("/v1/crabs/edge-s")
+    assert info["accepted"] == 150 and info["stored"] == 150
+
+
+async def test_collect_answered_through_the_callback(hub):
+    asked = []
+
+    async def on_collect(request_id):
+        asked.append(request_id)
+        return {"values": {"cpu": 42.5, "n": len(asked)}, "tags": {"via": "collect"}}
+
+    async with Crab(hub.url, "edge-c", on_collect=on_collect) as crab:
+        await crab.wait_connected(10)
+        api = HubApi(hub.http)
+        snap = await api.collect_once("edge-c", timeout=5)
+        assert snap.reply_to == asked[0] and snap.crab == "edge-c"
+        assert snap.values == {"cpu": 42.5, "n": 1} and snap.tags == {"via": "collect"}
+        result = await api.collect_all(timeout=5)
+        assert [s.crab for s in result.snapshots] == ["edge-c"] and result.missing == []
+        assert result.snapshots[0].reply_to == asked[1]
+        await crab.flush(10)
+        assert crab.collects == 2
+    rows = hub.records("edge-c")
+    assert [r.get("reply_to") for r in rows] == asked
+    assert rows[0]["hub_seq"] == snap.hub_seq and snap.raw == json.dumps(
+        rows[0], separators=(",", ":"))
