@@ -10,6 +10,8 @@ from .address import tls_context, read_token  # noqa: E402
 from .crab import Crab  # noqa: E402
 from .subscriber import Subscriber  # noqa: E402
 from .http_api import HubApi, SyncHubApi  # noqa: E402
+from . import sync  # noqa: E402
+from .adapter import Octopus  # noqa: E402
 from .errors import (OctopusError, Unauthorized, Forbidden, RateLimited, BadRequest,  # noqa
                      BadName, BadSnapshot, QueueFull, HubUnavailable, NotFound, Conflict,
                      CrabOffline, DuplicateCrab, CollectTimeout, BadConfig, SpoolLocked)

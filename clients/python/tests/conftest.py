@@ -184,13 +184,16 @@ class Hub:
     def restart(self):
         return self.start()
 
-    def records(self, crab: str):
-        """Every envelope stored for `crab`, read from its JSONL files (hub_seq order)."""
-        rows = []
+    def lines(self, crab: str):
+        """Every line stored for `crab` in its JSONL files, exactly, in hub_seq order."""
+        lines = []
         for f in sorted((self.data / crab / "records").rglob("detail.jsonl")):
-            for line in f.read_text().splitlines():
-                rows.append(json.loads(line))
-        return sorted(rows, key=lambda r: r["hub_seq"])
+            lines += f.read_text(encoding="utf-8").splitlines()
+        return sorted(lines, key=lambda line: json.loads(line)["hub_seq"])
+
+    def records(self, crab: str):
+        """Every envelope stored for `crab`, decoded, in hub_seq order."""
+        return [json.loads(line) for line in self.lines(crab)]
 
     def get(self, path: str, token: str = None):
         """Plain urllib GET on the hub (no client code involved), JSON-decoded."""
