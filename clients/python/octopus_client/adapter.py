@@ -94,6 +94,11 @@ class Octopus:
     def crabs(self) -> List[CrabInfo]:
         return self.api.crabs()
 
+    def flush(self, timeout: Optional[float] = None) -> None:
+        """Waits until every registered crab's snapshots are acknowledged."""
+        for remote in list(self._crabs.values()):
+            self._loop.run(remote.flush(timeout))
+
     @property
     def registered(self) -> Dict[str, Crab]:
         return dict(self._crabs)

@@ -193,20 +193,23 @@ class Crab(ReconnectingClient):
                 self._drained.remove(waiter)
 
     async def wait_connected(self, timeout: Optional[float] = None) -> None:
-        """Waits for the hub's welcome; HubUnavailable (with the last failure) on timeout."""
+        """Waits for the hub's welcome. On timeout it raises the last refusal when the hub
+        refused (DuplicateCrab: another link holds the name), else HubUnavailable."""
         await self.start()
         try:
             await asyncio.wait_for(self._wait_up(), timeout)
         except asyncio.TimeoutError:
+            if self.last_error is not None and not isinstance(self.last_error, HubUnavailable):
+                raise self.last_error from None
             raise self._unavailable(f"not connected after {timeout} s") from None
 
     async def close(self, timeout: float = 5.0) -> None:
-        """Gives the queue up to `timeout` seconds to drain while connected, then closes the
+        """When connected, gives the queue up to `timeout` seconds to drain; then closes the
         connection (1000). What is still unacknowledged stays in the spool, or is lost
         (logged); pending push() calls raise HubUnavailable("closed")."""
         if self._closed:
             return
-        if self._queue and self._task is not None and self._fatal is None and timeout > 0:
+        if self._queue and self.connected and timeout > 0:
             try:
                 await self.flush(timeout)
             except OctopusError:
