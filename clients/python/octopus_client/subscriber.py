@@ -38,6 +38,9 @@ Start = Union[str, int, float, _dt.datetime, dict]
 GROUP_MEMORY = 65536
 
 
+_NOTHING = object()
+
+
 class _End:
     """Queued after the last event: the iteration ends, raising `error` when there is one."""
 
@@ -156,26 +159,38 @@ class Subscriber(ReconnectingClient):
     def __aiter__(self) -> "Subscriber":
         return self
 
+    def _pop(self):
+        """The next buffered event, _NOTHING when none is here yet; the end raises (the
+        subscription's error once, then StopAsyncIteration)."""
+        if self._events:
+            item = self._events.popleft()
+            if len(self._events) < self.max_buffered:
+                self._room.set()
+            if not isinstance(item, _End):
+                return item
+            self._finished = True
+            self._events.clear()
+            if item.error is not None:
+                error, item.error = item.error, None
+                raise error
+        if self._finished:
+            raise StopAsyncIteration
+        return _NOTHING
+
     async def __anext__(self):
         while True:
-            if self._events:
-                item = self._events.popleft()
-                if len(self._events) < self.max_buffered:
-                    self._room.set()
-                if isinstance(item, _End):
-                    self._finished = True
-                    self._events.clear()
-                    if item.error is not None:
-                        error, item.error = item.error, None
-                        raise error
-                    raise StopAsyncIteration
+            item = self._pop()
+            if item is not _NOTHING:
                 return item
-            if self._finished:
-                raise StopAsyncIteration
             if self._task is None:
                 await self.start()
             self._have.clear()
             await self._have.wait()
+
+    def next_nowait(self):
+        """The next event if one is already here, else None (the end raises as in next)."""
+        item = self._pop()
+        return None if item is _NOTHING else item
 
     async def next(self, timeout: Optional[float] = None):
         """The next event; asyncio.TimeoutError after `timeout` seconds without one."""

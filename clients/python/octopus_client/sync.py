@@ -143,6 +143,13 @@ class Subscriber(_Blocking):
         except StopAsyncIteration:
             raise HubUnavailable("closed", "the subscription has ended") from None
 
+    def next_nowait(self):
+        """The next event if one has arrived, else None."""
+        try:
+            return self._loop.call(self._async.next_nowait)
+        except StopAsyncIteration:
+            raise HubUnavailable("closed", "the subscription has ended") from None
+
     def wait_subscribed(self, timeout: Optional[float] = None) -> None:
         self._loop.run(self._async.wait_subscribed(timeout))
 

@@ -380,3 +380,14 @@ async def until(predicate, timeout: float = 10.0, what: str = "condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+async def snapshots(sub, n: int, timeout: float = 10.0):
+    """The next n Snapshot events of a Subscriber (other events are skipped)."""
+    from octopus_client import Snapshot
+    got = []
+    while len(got) < n:
+        ev = await sub.next(timeout)
+        if isinstance(ev, Snapshot):
+            got.append(ev)
+    return got

@@ -5,18 +5,8 @@ events, and the blocking face."""
 import asyncio
 from decimal import Decimal
 
-from conftest import Proxy
+from conftest import Proxy, snapshots
 from octopus_client import (Alert, Crab, CrabEvent, Gap, Snapshot, Subscriber, sync)
-
-
-async def snapshots(sub, n, timeout=10.0):
-    """The next n Snapshot events (other events are skipped)."""
-    got = []
-    while len(got) < n:
-        ev = await sub.next(timeout)
-        if isinstance(ev, Snapshot):
-            got.append(ev)
-    return got
 
 
 async def test_live_snapshots_from_a_python_crab(hub):
