@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/client_usage.hpp"
 #include "bench/hub_launcher.hpp"
 #include "clients/cli_args.hpp"
 
@@ -81,7 +82,8 @@ nlohmann::json result_header(const std::string& scenario, const std::string& tar
     return {{"scenario", scenario},
             {"target", target},
             {"nproc", machine_nproc()},
-            {"cpu_model", machine_cpu_model()}};
+            {"cpu_model", machine_cpu_model()},
+            {"commit", bench_commit()}};
 }
 
 nlohmann::json result_header(const std::string& scenario, const std::string& target,

@@ -43,7 +43,7 @@ struct Report {
     bool ok = false;
 };
 
-// The fields every result line starts with: scenario, target, nproc, cpu_model.
+// The fields every result line starts with: scenario, target, nproc, cpu_model, commit.
 nlohmann::json result_header(const std::string& scenario, const std::string& target);
 // The header followed by a scenario's own `fields` (an object).
 nlohmann::json result_header(const std::string& scenario, const std::string& target,

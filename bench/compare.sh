@@ -12,6 +12,9 @@ cd "$(dirname "$0")/.."
 bash .ci/deps || exit 2
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j2 || exit 2
 
+# Every result line records the commit it measured (a "-dirty" suffix: uncommitted changes).
+OCTOPUS_BENCH_COMMIT=$(git describe --always --dirty 2>/dev/null || echo unknown)
+export OCTOPUS_BENCH_COMMIT
 bench=build/bin/octopus-bench
 secs=${BENCH_SECONDS:-5}
 stamp=$(date -u +%F)

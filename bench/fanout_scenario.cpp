@@ -15,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "bench/client_usage.hpp"
 #include "bench/hub_launcher.hpp"
 #include "bench/latency_stats.hpp"
 #include "bench/payload.hpp"
@@ -205,6 +206,8 @@ Report fanout_report(const FanoutResult& r, const std::string& target, const nlo
                      const std::string& extra_lines, bool counts_match) {
     nlohmann::json j = result_header("fanout", target, nlohmann::json(r));
     j.update(extra);
+    auto client = client_usage(r.elapsed_s);
+    j.update(client_fields(client));
     char buf[1024];
     std::snprintf(buf, sizeof buf,
                   "octopus-bench fanout (%s): %d crabs at %ld/s total, %d subscribers, %.1f s\n"
@@ -221,7 +224,8 @@ Report fanout_report(const FanoutResult& r, const std::string& target, const nlo
                   static_cast<unsigned long long>(r.expected),
                   static_cast<unsigned long long>(r.drops), r.delivered_per_s, r.latency_p50_us,
                   r.latency_p99_us, r.latency_p999_us, r.server_cpu_s, r.server_peak_rss_kib);
-    return finish_report(std::move(j), buf + extra_lines, counts_match, r.error);
+    return finish_report(std::move(j), buf + client_line(client) + extra_lines, counts_match,
+                         r.error);
 }
 
 Report fanout_scenario(Args& args) {

@@ -1,6 +1,8 @@
 // hub_launcher: the hub's serve command line and its listening line.
 #include "bench/hub_launcher.hpp"
 
+#include "bench/client_usage.hpp"
+
 #include "bench/ws_wire.hpp"
 #include "clients/tls_client.hpp"
 
@@ -75,6 +77,7 @@ HubRun run_against_hub(const std::string& hub_bin, const std::string& fsync,
         pass_file("--alerts", "alerts.toml", alerts_toml);
         HubLauncher hub(hub_bin, dir.data(), fsync, extra);
         HubUsage before = hub.usage();
+        mark_load_start();
         run.error = load(hub.port());
         HubUsage after = hub.usage();
         run.cpu_s = after.cpu_seconds - before.cpu_seconds;

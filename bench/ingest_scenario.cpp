@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "bench/client_usage.hpp"
 #include "bench/hub_launcher.hpp"
 #include "bench/latency_stats.hpp"
 #include "bench/run_links.hpp"
@@ -205,6 +206,8 @@ Report ingest_report(const IngestResult& r, const std::string& target,
               {"hub_cpu_s", r.hub_cpu_s},
               {"hub_peak_rss_kib", r.hub_peak_rss_kib}});
     j.update(extra);
+    auto client = client_usage(r.elapsed_s);
+    j.update(client_fields(client));
     char buf[1024];
     std::snprintf(buf, sizeof buf,
                   "octopus-bench ingest (%s): %d crabs, window %d, %.1f s, fsync %s\n"
@@ -218,7 +221,7 @@ Report ingest_report(const IngestResult& r, const std::string& target,
                   r.cpu_model.c_str(), static_cast<unsigned long long>(r.sent),
                   static_cast<unsigned long long>(r.acked), r.acked_per_s, r.p50_us, r.p99_us,
                   r.p999_us, r.hub_cpu_s, r.hub_peak_rss_kib);
-    std::string table = buf;
+    std::string table = buf + client_line(client);
     if (r.idle_subscribers > 0)
         table += "  idle subscribers " + std::to_string(r.idle_subscribers) + " (never read)\n";
     if (r.alert_rules > 0)

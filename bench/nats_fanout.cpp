@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/client_usage.hpp"
 #include "bench/fanout_scenario.hpp"
 #include "bench/latency_stats.hpp"
 #include "bench/nats_client.hpp"
@@ -239,6 +240,7 @@ NatsFanoutResult run_nats_fanout(const FanoutOptions& o, const NatsTargetFlags& 
     std::unique_ptr<NatsServer> server;
     try {
         server = std::make_unique<NatsServer>(flags);
+        mark_load_start();
         load(subs, senders, shared, o, server->url(), flags.send_asap, r);
     } catch (const std::exception& e) {
         r.error = e.what();

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/client_usage.hpp"
 #include "bench/ingest_scenario.hpp"
 #include "bench/latency_stats.hpp"
 #include "bench/nats_client.hpp"
@@ -248,6 +249,7 @@ IngestResult run_nats_ingest(const IngestOptions& o, const NatsTargetFlags& flag
     std::unique_ptr<NatsServer> server;
     try {
         server = std::make_unique<NatsServer>(flags);
+        mark_load_start();
         load(pubs, shared, o, server->url(), flags.send_asap, r);
     } catch (const std::exception& e) {
         r.error = e.what();

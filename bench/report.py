@@ -37,10 +37,18 @@ def fmt_ratio(x):
     return "-" if x is None else f"{x:.2f}x"
 
 
+def client(r):
+    """The load generator's CPU, flagged when it kept a core busy (its limit, not the server's)."""
+    if r.get("client_cpu_s") is None:
+        return "-"
+    flag = " **saturated**" if r.get("client_saturated") else ""
+    return f"{r.get('client_cpu_s'):.2f} ({r.get('client_busy', 0) * 100:.0f}%){flag}"
+
+
 def ingest_table(rows):
     out = ["### ingest (window 64; acked snapshots/s; ack latency ms)", "",
-           "| crabs | target | acked/s | p50 | p99 | p99.9 | server CPU s | peak RSS MiB | ok |",
-           "|---|---|---|---|---|---|---|---|---|"]
+           "| crabs | target | acked/s | p50 | p99 | p99.9 | server CPU s | client CPU s | peak RSS MiB | ok |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if r.get("scenario") != "ingest" or r.get("idle_subscribers"):
             continue
@@ -48,21 +56,21 @@ def ingest_table(rows):
         out.append(f"| {r.get('crabs')} | {name} | {k(r.get('acked_per_s'))} | "
                    f"{ms(r.get('latency_p50_us'))} | {ms(r.get('latency_p99_us'))} | "
                    f"{ms(r.get('latency_p999_us'))} | {r.get('hub_cpu_s') or 0:.2f} | "
-                   f"{(r.get('hub_peak_rss_kib') or 0) / 1024:.1f} | {r.get('ok')} |")
+                   f"{client(r)} | {(r.get('hub_peak_rss_kib') or 0) / 1024:.1f} | {r.get('ok')} |")
     return out
 
 
 def fanout_table(rows):
     out = ["### fanout (10 crabs at a fixed total rate; push -> deliver latency ms)", "",
-           "| subscribers | rate/s | target | delivered/s | p50 | p99 | p99.9 | drops | ok |",
-           "|---|---|---|---|---|---|---|---|---|"]
+           "| subscribers | rate/s | target | delivered/s | p50 | p99 | p99.9 | drops | server CPU s | client CPU s | ok |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if r.get("scenario") != "fanout":
             continue
         out.append(f"| {r.get('subscribers')} | {r.get('rate')} | {r.get('target')} | "
                    f"{k(r.get('delivered_per_s'))} | {ms(r.get('latency_p50_us'))} | "
                    f"{ms(r.get('latency_p99_us'))} | {ms(r.get('latency_p999_us'))} | "
-                   f"{r.get('drops')} | {r.get('ok')} |")
+                   f"{r.get('drops')} | {r.get('server_cpu_s') or 0:.2f} | {client(r)} | {r.get('ok')} |")
     return out
 
 
@@ -169,7 +177,10 @@ def main():
     first = rows[0] if rows else {}
     lines = [f"## octopus-bench compare, {os.path.basename(path)[:-5]}", "",
              f"Machine: {first.get('nproc')} cpus, {first.get('cpu_model')}; load client, hub and "
-             "nats-server on the same cores, loopback.", ""]
+             "nats-server on the same cores, loopback.",
+             f"Commit: {first.get('commit', 'unknown')}. Client CPU is the load generator's "
+             "(user+sys, % of one core over the run); **saturated** marks a run whose client "
+             "kept a core busy, so its figure may be the client's limit.", ""]
     lines += targets(rows) + [""] + ingest_table(rows) + [""] + fanout_table(rows) + [""]
     lines += other_lines(rows)
     text = "\n".join(lines) + "\n"
