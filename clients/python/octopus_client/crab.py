@@ -125,6 +125,7 @@ class Crab(ReconnectingClient):
 
         self._ws = None
         self._wake: Optional[asyncio.Event] = None
+        self._progress: Optional[asyncio.Event] = None
         self._drained: List[asyncio.Future] = []
         self._closed = False
         self._fatal: Optional[OctopusError] = None
@@ -149,6 +150,7 @@ class Crab(ReconnectingClient):
 
     def _on_start(self) -> None:
         self._wake = asyncio.Event()
+        self._progress = asyncio.Event()  # set at every ack
 
     def push_nowait(self, values: Mapping[str, Any], timestamp: Optional[float] = None,
                     tags: Optional[Mapping[str, str]] = None) -> None:
@@ -191,6 +193,33 @@ class Crab(ReconnectingClient):
         finally:
             if waiter in self._drained:
                 self._drained.remove(waiter)
+
+    async def wait_acked(self, count: int, timeout: Optional[float] = None) -> None:
+        """Waits until the hub has acknowledged `count` snapshots of this process (acked)."""
+        await self.start()
+
+        async def wait():
+            while self.acked < count:
+                self._check_usable()
+                if self._task.done():
+                    raise self._unavailable("stopped")
+                self._progress.clear()
+                done = asyncio.ensure_future(self._progress.wait())
+                try:
+                    await asyncio.wait([done, self._task], return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    done.cancel()
+        try:
+            await asyncio.wait_for(wait(), timeout)
+        except asyncio.TimeoutError:
+            raise self._unavailable(f"{self.acked} of {count} acknowledged after {timeout} s") \
+                from None
+
+    async def wait_stopped(self) -> None:
+        """Returns when the crab has stopped: closed, or given up (the error is raised)."""
+        await self.start()
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._check_usable()
 
     async def wait_connected(self, timeout: Optional[float] = None) -> None:
         """Waits for the hub's welcome. On timeout it raises the last refusal when the hub
@@ -295,6 +324,7 @@ class Crab(ReconnectingClient):
         if removed:
             self._sent = max(self._sent - removed, 0)
             self.acked += removed
+            self._progress.set()
             if self._spool is not None:
                 self._spool.acked(seq, removed)
                 if self._spool.should_compact():
