@@ -16,7 +16,7 @@ import numbers
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from .errors import BadSnapshot
 
@@ -45,20 +45,36 @@ BATCH_OVERHEAD = 48
 
 
 def _utf8_len(text: str, what: str) -> int:
+    if text.isascii():
+        return len(text)
     try:
         return len(text.encode("utf-8"))
     except UnicodeEncodeError:
         raise BadSnapshot("bad_snapshot", f"{what} is not valid Unicode text") from None
 
 
+# Keys repeat in every snapshot of a crab: each is checked and escaped once, then looked up.
+_KEYS: Dict[str, Tuple[str, int]] = {}
+_KEYS_MAX = 4096
+
+
 def _key(key: Any, where: str, limits: Limits) -> str:
-    if not isinstance(key, str):
-        raise BadSnapshot("bad_snapshot", f"{where} keys must be strings, got {key!r}")
-    n = _utf8_len(key, f"{where} key")
-    if not 1 <= n <= limits.max_key_bytes:
+    known = _KEYS.get(key) if type(key) is str else None
+    if known is None:
+        if not isinstance(key, str):
+            raise BadSnapshot("bad_snapshot", f"{where} keys must be strings, got {key!r}")
+        known = (_dumps_str(key), _utf8_len(key, f"{where} key"))
+        if len(_KEYS) >= _KEYS_MAX:
+            _KEYS.clear()
+        _KEYS[key] = known
+    if not 1 <= known[1] <= limits.max_key_bytes:
         raise BadSnapshot("bad_snapshot", f"{where} key {key[:32]!r} must be 1 to "
-                                          f"{limits.max_key_bytes} bytes, is {n}")
-    return _dumps_str(key)
+                                          f"{limits.max_key_bytes} bytes, is {known[1]}")
+    return known[0]
+
+
+_float_repr = float.__repr__
+_int_repr = int.__repr__
 
 
 def _number(value: Any) -> Optional[str]:
@@ -66,9 +82,9 @@ def _number(value: Any) -> Optional[str]:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return int.__repr__(value)
+        return _int_repr(value)
     if isinstance(value, float):
-        return float.__repr__(value) if math.isfinite(value) else None
+        return _float_repr(value) if math.isfinite(value) else None
     if isinstance(value, Decimal):
         return str(value) if value.is_finite() else None
     if isinstance(value, numbers.Integral):
@@ -79,28 +95,35 @@ def _number(value: Any) -> Optional[str]:
     return None
 
 
-def _string(value: str, where: str, limits: Limits) -> str:
-    n = _utf8_len(value, where)
+def _string(value: str, where: str, key: str, limits: Limits) -> str:
+    n = _utf8_len(value, f"{where}.{key}")
     if n > limits.max_string_bytes:
-        raise BadSnapshot("bad_snapshot", f"{where} is a string of {n} bytes, more than "
-                                          f"max_string_bytes {limits.max_string_bytes}")
+        raise BadSnapshot("bad_snapshot", f"{where}.{key} is a string of {n} bytes, more "
+                                          f"than max_string_bytes {limits.max_string_bytes}")
     return _dumps_str(value)
 
 
-def _value_token(value: Any, where: str, limits: Limits) -> str:
-    if isinstance(value, str):
-        return _string(value, where, limits)
-    token = _number(value)
-    if token is None:
-        raise BadSnapshot("bad_snapshot", f"{where} must be a finite number, boolean or "
-                                          f"string, got {value!r}")
-    return token
+def _value_token(value: Any, where: str, key: str, limits: Limits) -> str:
+    t = type(value)  # exact types first: the common case costs one comparison
+    if t is float:
+        if value - value == 0.0:  # finite (inf - inf and nan - nan are nan)
+            return _float_repr(value)
+    elif t is int:
+        return _int_repr(value)
+    elif t is str:
+        return _string(value, where, key, limits)
+    else:
+        token = _number(value)
+        if token is not None:
+            return token
+    raise BadSnapshot("bad_snapshot", f"{where}.{key} must be a finite number, boolean or "
+                                      f"string, got {value!r}")
 
 
-def _tag_token(value: Any, where: str, limits: Limits) -> str:
+def _tag_token(value: Any, where: str, key: str, limits: Limits) -> str:
     if not isinstance(value, str):
-        raise BadSnapshot("bad_snapshot", f"{where} must be a string, got {value!r}")
-    return _string(value, where, limits)
+        raise BadSnapshot("bad_snapshot", f"{where}.{key} must be a string, got {value!r}")
+    return _string(value, where, key, limits)
 
 
 def _encode_object(mapping: Any, where: str, most: int, limit_name: str, token,
@@ -112,7 +135,8 @@ def _encode_object(mapping: Any, where: str, most: int, limit_name: str, token,
     if len(mapping) > most:
         raise BadSnapshot("too_large", f"{where} has {len(mapping)} keys, more than "
                                        f"{limit_name} {most}")
-    parts = [f"{_key(k, where, limits)}:{token(v, f'{where}.{k}', limits)}"
+    key = _key
+    parts = [key(k, where, limits) + ":" + token(v, where, k, limits)
              for k, v in mapping.items()]
     return "{" + ",".join(parts) + "}"
 
