@@ -2,6 +2,7 @@
 the queue across a hub kill -9, the spool across a restart of the Python crab itself, collect
 answered through the callback, refusals mapped to typed errors."""
 import asyncio
+import subprocess
 
 import pytest
 
@@ -105,3 +106,59 @@ async def test_collect_answered_through_the_callback(hub):
     rows = hub.records("edge-c")
     assert [r.get("reply_to") for r in rows] == asked
     assert snap.raw == hub.lines("edge-c")[0]  # the stored bytes, exactly
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MiB tmpfs (needs root, as CI runs) the test can fill; unmounted at the end."""
+    path = tmp_path / "disk"
+    path.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(path)],
+                       capture_output=True, timeout=30)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (not root?): {r.stderr.decode().strip()}")
+    yield path
+    subprocess.run(["umount", "-l", str(path)], timeout=30)
+
+
+def fill(path):
+    with open(path / "filler", "wb") as f:
+        try:
+            while True:
+                f.write(b"f" * 65536)
+                f.flush()
+        except OSError:
+            pass
+    with open(path / "filler-tail", "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"f")
+        except OSError:
+            pass
+
+
+async def test_a_full_disk_is_waited_out_and_nothing_is_lost(hubs, small_disk):
+    """The hub accepts a batch it cannot write, then refuses the next frames with disk_full
+    (no seq named): the crab resends one snapshot at a time until there is room again, and
+    every snapshot is stored once, in order."""
+    hub = hubs()
+    hub.kill9()
+    hub.data = small_disk / "data"
+    hub.data.mkdir()
+    hub.start()
+    async with Crab(hub.url, "full", backoff=(0.05, 0.3), batch=100) as crab:
+        for i in range(1, 6):
+            await crab.push({"i": i})
+        fill(small_disk)
+        for i in range(6, 306):
+            crab.push_nowait({"i": i, "padding": "p" * 100})
+        await until(lambda: crab.last_error is not None and crab.last_error.code == "disk_full",
+                    15, "a disk_full refusal")
+        assert crab.acked == 5 and crab.queued == 300
+        for f in ("filler", "filler-tail"):
+            (small_disk / f).unlink()
+        await crab.flush(30)
+        assert crab.connects >= 2 and crab.refused == 0  # reconnected; nothing given up
+    rows = hub.records("full")
+    assert [r["seq"] for r in rows] == list(range(1, 306))
+    assert [r["values"]["i"] for r in rows] == list(range(1, 306))

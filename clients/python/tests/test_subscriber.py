@@ -5,7 +5,7 @@ events, and the blocking face."""
 import asyncio
 from decimal import Decimal
 
-from conftest import Proxy, snapshots
+from conftest import Proxy, snapshots, until
 from octopus_client import (Alert, Crab, CrabEvent, Gap, Snapshot, Subscriber, sync)
 
 
@@ -184,3 +184,24 @@ def test_blocking_crab_and_subscriber(hub):
                 if len(values) == 2:
                     break
     assert values == [1, 2]
+
+
+async def test_a_durable_ack_made_while_disconnected_lands_after_the_reconnect(hub):
+    proxy = await Proxy.start(hub.port)
+    async with Crab(hub.url, "edge-da") as crab:
+        for i in range(1, 31):
+            crab.push_nowait({"i": i})
+        await crab.flush(10)
+    stored = [r["hub_seq"] for r in hub.records("edge-da")]
+    async with Subscriber(proxy.url, crabs=["edge-da"], durable="w", start=0,
+                          backoff=(0.05, 0.2)) as sub:
+        got = await snapshots(sub, 30)
+        await sub.ack(got[4])
+        proxy.cut()
+        await until(lambda: not sub.connected, 10, "the subscriber to notice the cut")
+        await sub.ack(got[19])  # sent once it has subscribed again; returns when on disk
+        assert sub.acked_hub_seq == stored[19] and sub.connects == 2
+    await proxy.close()
+    async with Subscriber(hub.url, crabs=["edge-da"], durable="w", start=0) as sub:
+        rest = await snapshots(sub, 10)
+    assert [e.hub_seq for e in rest] == stored[20:]
