@@ -63,10 +63,13 @@ class ReconnectingClient:
         return self._up is not None and self._up.is_set()
 
     def _start_task(self) -> None:
+        """Starts the background task; RuntimeError (and nothing changed) without a running
+        event loop."""
         if self._task is None:
+            loop = asyncio.get_running_loop()
             self._up = asyncio.Event()
             self._on_start()
-            self._task = asyncio.get_running_loop().create_task(self._run(), name=self.label)
+            self._task = loop.create_task(self._run(), name=self.label)
 
     async def start(self):
         """Starts connecting in the background and returns at once."""

@@ -162,3 +162,15 @@ async def test_a_full_disk_is_waited_out_and_nothing_is_lost(hubs, small_disk):
     rows = hub.records("full")
     assert [r["seq"] for r in rows] == list(range(1, 306))
     assert [r["values"]["i"] for r in rows] == list(range(1, 306))
+
+
+def test_push_nowait_before_any_event_loop_runs_is_sent_once_one_does(hub):
+    crab = Crab(hub.url, "edge-early")
+    crab.push_nowait({"cpu": 1})  # no running loop: queued only
+
+    async def later():
+        crab.push_nowait({"cpu": 2})
+        await crab.flush(10)
+        await crab.close()
+    asyncio.run(later())
+    assert [r["values"]["cpu"] for r in hub.records("edge-early")] == [1, 2]

@@ -143,3 +143,4 @@ async def test_a_refused_subscription_raises_from_iteration(hub):
         Subscriber(hub.url, durable="d", group="g")
     with pytest.raises(BadRequest):
         await Subscriber(hub.url).ack(1)  # neither durable nor in a group
+
