@@ -56,9 +56,9 @@ class SyncHubApi:
     # --- transport ----------------------------------------------------------------------------
 
     def request(self, method: str, path: str, body: Optional[str] = None,
-                query: Optional[Mapping[str, Any]] = None,
-                timeout: Optional[float] = None) -> Tuple[int, str]:
-        """One request; (status, body text) for a 200, the typed error for anything else."""
+                query: Optional[Mapping[str, Any]] = None, timeout: Optional[float] = None,
+                ok: Tuple[int, ...] = (200,)) -> Tuple[int, str]:
+        """One request; (status, body text) for a status in `ok`, else the typed error."""
         if query:
             path += "?" + urlencode({k: v for k, v in query.items() if v is not None},
                                     safe=",", quote_via=quote)
@@ -87,7 +87,7 @@ class SyncHubApi:
                                                 f"{e or type(e).__name__}") from None
         finally:
             conn.close()
-        if status == 200:
+        if status in ok:
             return status, text
         try:
             err = json.loads(text)
@@ -106,8 +106,9 @@ class SyncHubApi:
     # --- reads --------------------------------------------------------------------------------
 
     def healthz(self) -> Dict[str, Any]:
-        """{"status":"ok","hub_seq":N}; a stopping or degraded hub raises HubUnavailable."""
-        return self._get_json("/healthz")
+        """{"status":"ok","hub_seq":N}, or for a hub answering 503 its "stopping" or
+        "degraded" body (with "problem", e.g. "disk_full: ..."), returned, not raised."""
+        return json.loads(self.request("GET", "/healthz", ok=(200, 503))[1])
 
     def crabs(self) -> List[CrabInfo]:
         """Every crab the token may read, sorted by name."""

@@ -146,12 +146,19 @@ async def test_a_full_disk_is_waited_out_and_nothing_is_lost(hubs, small_disk):
     hub.data = small_disk / "data"
     hub.data.mkdir()
     hub.start()
+    api = HubApi(hub.http)
     async with Crab(hub.url, "full", backoff=(0.05, 0.3), batch=100) as crab:
         for i in range(1, 6):
             await crab.push({"i": i})
         fill(small_disk)
-        for i in range(6, 306):
-            crab.push_nowait({"i": i, "padding": "p" * 100})
+        for i in range(6, 106):
+            crab.push_nowait({"i": i, "padding": "p" * 100})  # accepted, cannot be written
+
+        async def degraded():
+            return (await api.healthz())["status"] == "degraded"
+        await until(degraded, 15, "the hub to report its full disk")
+        for i in range(106, 306):
+            crab.push_nowait({"i": i, "padding": "p" * 100})  # refused: disk_full, no seq
         await until(lambda: crab.last_error is not None and crab.last_error.code == "disk_full",
                     15, "a disk_full refusal")
         assert crab.acked == 5 and crab.queued == 300
