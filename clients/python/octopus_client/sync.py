@@ -65,7 +65,17 @@ class _Blocking:
 
         async def make():
             return build()
-        self._async = self._loop.run(make())
+        try:
+            self._async = self._loop.run(make())
+        except BaseException:
+            self._stop_loop()
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        # Counters and state (acked, queued, connected, last_error, ...) read through.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._async, name)
 
     def _stop_loop(self) -> None:
         if self._own_loop:
@@ -86,10 +96,6 @@ class Crab(_Blocking):
                  loop: Optional[LoopThread] = None, **options):
         super().__init__(lambda: _crab.Crab(hub, name, token, ssl, **options), loop)
         self._loop.run(self._async.start())
-
-    def __getattr__(self, name: str) -> Any:
-        # Counters and state (acked, queued, connected, last_error, ...) read through.
-        return getattr(self._async, name)
 
     def push(self, values: Mapping[str, Any], timestamp: Optional[float] = None,
              tags: Optional[Mapping[str, str]] = None, timeout: Optional[float] = None) -> int:
@@ -121,9 +127,6 @@ class Subscriber(_Blocking):
         super().__init__(lambda: _subscriber.Subscriber(hub, crabs, keys, start, durable, group,
                                                         token, ssl, **options), loop)
         self._loop.run(self._async.start())
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._async, name)
 
     def __iter__(self):
         return self
