@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional
 
 from .address import SslArg
 from .crab import Crab, check_name
-from .errors import DuplicateCrab, FATAL, OctopusError
+from .errors import DuplicateCrab
 from .events import CollectResult, CrabInfo, Snapshot
 from .http_api import SyncHubApi
 from .sampling import collect_answer, sample_forever
@@ -148,17 +148,5 @@ class Octopus:
         await remote.close(timeout)
 
     async def _welcomed(self, remote: Crab) -> None:
-        """Until the first welcome; a taken name ends the wait at once."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.connect_timeout
-        while not remote.connected:
-            error = remote.last_error
-            if isinstance(error, DuplicateCrab) or isinstance(error, FATAL):
-                raise error
-            if loop.time() > deadline:
-                raise remote._unavailable(f"not welcomed within {self.connect_timeout} s")
-            try:
-                await remote.wait_connected(0.05)
-            except OctopusError as e:
-                if isinstance(e, FATAL):
-                    raise
+        """Until the first welcome; a refusal (a taken name, a token) ends the wait at once."""
+        await remote.wait_connected(self.connect_timeout, refusal_ends=True)

@@ -221,12 +221,14 @@ class Crab(ReconnectingClient):
         await asyncio.gather(self._task, return_exceptions=True)
         self._check_usable()
 
-    async def wait_connected(self, timeout: Optional[float] = None) -> None:
+    async def wait_connected(self, timeout: Optional[float] = None,
+                             refusal_ends: bool = False) -> None:
         """Waits for the hub's welcome. On timeout it raises the last refusal when the hub
-        refused (DuplicateCrab: another link holds the name), else HubUnavailable."""
+        refused (DuplicateCrab: another link holds the name), else HubUnavailable. With
+        refusal_ends, a refusal raises at once instead of waiting for a later attempt."""
         await self.start()
         try:
-            await asyncio.wait_for(self._wait_up(), timeout)
+            await asyncio.wait_for(self._wait_up(refusal_ends), timeout)
         except asyncio.TimeoutError:
             if self.last_error is not None and not isinstance(self.last_error, HubUnavailable):
                 raise self.last_error from None
@@ -346,17 +348,23 @@ class Crab(ReconnectingClient):
 
     # --- connection ---------------------------------------------------------------------------
 
-    async def _wait_up(self) -> None:
-        if self._up.is_set():
-            return
-        up = asyncio.ensure_future(self._up.wait())
-        try:
-            await asyncio.wait([up, self._task], return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            up.cancel()
-        if not self._up.is_set():
-            self._check_usable()
-            raise self._unavailable("stopped")
+    async def _wait_up(self, refusal_ends: bool = False) -> None:
+        """Until welcomed; each failed attempt is looked at when refusal_ends."""
+        while not self._up.is_set():
+            self._attempted.clear()
+            up = asyncio.ensure_future(self._up.wait())
+            failed = asyncio.ensure_future(self._attempted.wait())
+            try:
+                await asyncio.wait([up, failed, self._task], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                up.cancel()
+                failed.cancel()
+            if self._task.done() and not self._up.is_set():
+                self._check_usable()
+                raise self._unavailable("stopped")
+            error = self.last_error
+            if refusal_ends and error is not None and not isinstance(error, HubUnavailable):
+                raise error
 
     def _give_up(self, error: OctopusError) -> None:
         self._fatal = error

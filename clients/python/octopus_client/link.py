@@ -31,6 +31,7 @@ class ReconnectingClient:
         self.connect_timeout = connect_timeout
         self._task: Optional[asyncio.Task] = None
         self._up: Optional[asyncio.Event] = None
+        self._attempted: Optional[asyncio.Event] = None
         self._closing = False
         self.last_error: Optional[OctopusError] = None
 
@@ -68,6 +69,7 @@ class ReconnectingClient:
         if self._task is None:
             loop = asyncio.get_running_loop()
             self._up = asyncio.Event()
+            self._attempted = asyncio.Event()  # set after each failed connection
             self._on_start()
             self._task = loop.create_task(self._run(), name=self.label)
 
@@ -116,6 +118,7 @@ class ReconnectingClient:
             except Exception as e:  # a bug or an unexpected library error: keep going
                 self._log.exception("%s: unexpected error", self.label)
                 self.last_error = HubUnavailable("unreachable", repr(e))
+            self._attempted.set()
             if not self._may_retry():
                 self._give_up(self.last_error)
                 return
