@@ -5,11 +5,12 @@ The token goes in the `Authorization: Bearer` header of the upgrade; a refusal t
 HTTP answer (401, 403, 429) that becomes Unauthorized, Forbidden or RateLimited. Everything
 that means "no hub here right now" (refused, reset, DNS, TLS handshake, timeout) becomes
 HubUnavailable, which callers retry with backoff. Compression is off: hub frames are small and
-the hub's CPU is better spent elsewhere.
+the hub's CPU is better spent elsewhere. The token never reaches a log line.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl as _ssl
 from typing import Optional
 
@@ -19,6 +20,22 @@ import websockets.exceptions
 from . import __version__
 from .address import HubAddress, auth_headers
 from .errors import HubUnavailable, error_for_close, error_for_status, OctopusError
+
+class _RedactAuthorization(logging.Filter):
+    """websockets logs every handshake header at DEBUG: never the token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 2 and isinstance(args[0], str) \
+                and args[0].lower() == "authorization":
+            record.args = (args[0], "Bearer [redacted]")
+        return True
+
+
+# The library's connection logs go through this logger (a child of "websockets.client", so
+# its level and handlers apply) with the token taken out.
+WS_LOG = logging.getLogger("websockets.client.octopus")
+WS_LOG.addFilter(_RedactAuthorization())
 
 # Hub -> client frames: acks and collects are tiny; a subscriber batch holds 64 envelopes of
 # at most max_frame_bytes each, so 8 MiB is generous without being unbounded.
@@ -35,7 +52,7 @@ async def open_ws(address: HubAddress, path: str, token: Optional[str],
         return await websockets.client.connect(
             url, extra_headers=headers, ssl=ssl_ctx, open_timeout=open_timeout,
             ping_interval=20, ping_timeout=20, close_timeout=2, max_size=MAX_MESSAGE_BYTES,
-            max_queue=max_queue, compression=None,
+            max_queue=max_queue, compression=None, logger=WS_LOG,
             server_hostname=address.bare_host if ssl_ctx else None)
     except websockets.exceptions.InvalidStatusCode as e:
         raise error_for_status(e.status_code, f"HTTP {e.status_code} at the WebSocket upgrade "

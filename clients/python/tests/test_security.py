@@ -2,6 +2,8 @@
 Subscriber, HubApi, the Octopus adapter and the Notebook Bell, against a hub with a token file
 and TLS. A missing token is Unauthorized, a token without the scope Forbidden, a CA that did
 not sign the hub's certificate HubUnavailable naming the verification failure."""
+import logging
+
 import pytest
 
 from conftest import Pki, add_token, snapshots
@@ -105,3 +107,15 @@ def test_octopus_adapter_and_bell_over_wss_with_a_token(secure):
         assert "gorgon-1" in text and "7.5%" in text
     with pytest.raises(Unauthorized):
         Bell(hub.url, "gorgon-*", ssl=str(pki.ca)).run(iterations=1, timeout=10)
+
+
+async def test_the_token_never_reaches_a_log_line(secure, caplog):
+    hub, pki, tokens = secure
+    caplog.set_level(logging.DEBUG)
+    async with Crab(hub.url, "edge-4", token=tokens["crab"], ssl=pki.ca) as crab:
+        await crab.push({"cpu": 1})
+    with pytest.raises(Forbidden):
+        await Subscriber(hub.url, token=tokens["crab"], ssl=pki.ca).next(10)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Authorization: Bearer [redacted]" in logged  # the header was logged, redacted
+    assert tokens["crab"] not in logged
