@@ -66,6 +66,13 @@ struct CrabInfo {
     std::uint64_t rejected = 0;    // this run
 };
 
+// How many of `crabs` hold a live link (the octopus_crabs_online gauge, /v1/hub/stats).
+inline std::size_t count_online(const std::vector<CrabInfo>& crabs) {
+    std::size_t n = 0;
+    for (const auto& c : crabs) n += c.online ? 1 : 0;
+    return n;
+}
+
 using AckFn = std::function<void(std::uint64_t seq)>;
 using CollectFn = std::function<void(protocol::Result<SnapshotPtr>)>;
 struct CollectAllResult {

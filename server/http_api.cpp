@@ -301,9 +301,8 @@ HttpResponse error_response(const Error& error, unsigned version) {
 namespace {
 
 HttpResponse metrics_response(ServerContext& ctx, unsigned v) {
-    std::size_t online = 0;
     auto crabs = ctx.hub.crabs();
-    for (const auto& c : crabs) online += c.online ? 1 : 0;
+    auto online = core::count_online(crabs);
     core::PromText text;
     ctx.metrics.render(
         text,

@@ -27,9 +27,8 @@ nlohmann::json ack_latency(const core::LatencyHistogram& h) {
 
 std::string hub_stats_json(ServerContext& ctx) {
     const auto& m = ctx.metrics;
-    std::size_t online = 0;
     auto crabs = ctx.hub.crabs();
-    for (const auto& c : crabs) online += c.online ? 1 : 0;
+    auto online = core::count_online(crabs);
     std::uint64_t errors = 0;
     for (const auto& e : m.errors) errors += get(e);
     auto now = std::chrono::system_clock::now().time_since_epoch();

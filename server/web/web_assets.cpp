@@ -1,6 +1,7 @@
 #include "server/web/web_assets.hpp"
 
-#include <algorithm>
+#include <cstdlib>
+#include <string>
 
 namespace octopus::server::web {
 
@@ -12,30 +13,18 @@ constexpr const char* kPolicy =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-// True when a comma-separated header list names `token` (case-insensitive), with no q=0.
-bool header_lists(std::string_view header, std::string_view token) {
-    while (!header.empty()) {
-        auto comma = header.find(',');
-        auto item = header.substr(0, comma);
-        header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
-        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-        auto semi = item.find(';');
-        auto name = item.substr(0, semi);
-        while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-        bool same = std::equal(name.begin(), name.end(), token.begin(), token.end(),
-                               [](char a, char b) { return std::tolower(a) == std::tolower(b); });
-        if (!same) continue;
-        auto params = semi == std::string_view::npos ? std::string_view{} : item.substr(semi);
-        return params.find("q=0") == std::string_view::npos ||
-               params.find("q=0.") != std::string_view::npos;
+// True when Accept-Encoding allows gzip: listed (any case) with no q parameter, or q above 0.
+// Beast's ext_list splits the list and its parameters (RFC 7230 token lists).
+bool accepts_gzip(boost::beast::string_view header) {
+    for (const auto& [coding, params] : http::ext_list{header}) {
+        if (!boost::beast::iequals(coding, "gzip")) continue;
+        for (const auto& [name, value] : params) {
+            if (boost::beast::iequals(name, "q"))
+                return std::strtod(std::string(value).c_str(), nullptr) > 0;
+        }
+        return true;
     }
     return false;
-}
-
-std::string_view field(const Request& req, http::field name) {
-    auto it = req.find(name);
-    return it == req.end() ? std::string_view{}
-                           : std::string_view(it->value().data(), it->value().size());
 }
 
 }  // namespace
@@ -48,8 +37,10 @@ const Asset* find_asset(std::string_view url) {
 }
 
 Response asset_response(const Asset& asset, const Request& req) {
-    auto none_match = field(req, http::field::if_none_match);
-    bool fresh = none_match.find(asset.etag) != std::string_view::npos || none_match == "*";
+    auto none_match = req[http::field::if_none_match];
+    bool fresh = none_match.find({asset.etag.data(), asset.etag.size()}) !=
+                     boost::beast::string_view::npos ||
+                 none_match == "*";
     Response res{fresh ? http::status::not_modified : http::status::ok, req.version()};
     res.set(http::field::server, "octopus");
     res.set(http::field::etag, {asset.etag.data(), asset.etag.size()});
@@ -60,7 +51,7 @@ Response asset_response(const Asset& asset, const Request& req) {
     res.set("Referrer-Policy", "no-referrer");
     if (fresh) return res;
     res.set(http::field::content_type, {asset.content_type.data(), asset.content_type.size()});
-    if (header_lists(field(req, http::field::accept_encoding), "gzip")) {
+    if (accepts_gzip(req[http::field::accept_encoding])) {
         res.set(http::field::content_encoding, "gzip");
         res.body().assign(asset.gzip);
     } else {

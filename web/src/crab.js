@@ -18,6 +18,8 @@ export const WINDOWS = {
   '7d': { seconds: 604800, step: 300, label: '7 d' },
 };
 
+let mounts = 0;
+
 const PALETTE = ['#2f7ed8', '#e4572e', '#29a36a', '#a259c4', '#d4a017', '#17a2b8', '#c2185b', '#6d7b8d'];
 
 // Points of one crab on a shared time axis; series[key][i] is null when snapshot i lacks key.
@@ -58,7 +60,8 @@ export class CrabView {
   constructor(app, name) {
     this.app = app;
     this.name = name;
-    this.sub = `crab:${name}:${(CrabView.mounts = (CrabView.mounts || 0) + 1)}`;
+    mounts += 1;
+    this.sub = `crab:${name}:${mounts}`; // unique per view: stray events of the last one go nowhere
     this.charts = []; // {unit, keys, plot, box}
     this.latest = null;
   }

@@ -34,6 +34,10 @@ test('assets: from the binary, gzip, ETag revalidation, CSP, licences', async ()
   assert.equal(raw.headers.get('content-encoding'), 'gzip');
   const plain = await fetch(`${hub.url}/assets/uPlot.esm.js`, { headers: { 'Accept-Encoding': 'identity' } });
   assert.equal(plain.headers.get('content-encoding'), null);
+  const refused = await fetch(`${hub.url}/assets/uPlot.esm.js`, { headers: { 'Accept-Encoding': 'br, GZIP;q=0' } });
+  assert.equal(refused.headers.get('content-encoding'), null);
+  const weighted = await fetch(`${hub.url}/assets/uPlot.esm.js`, { headers: { 'Accept-Encoding': 'br;q=1.0, GZIP ; q=0.5' } });
+  assert.equal(weighted.headers.get('content-encoding'), 'gzip');
   assert.equal(await raw.text(), await plain.text());
   const licences = await hub.get('/licenses');
   assert.match(licences.text, /uPlot/);
